@@ -1,0 +1,5 @@
+//! layerscript: layer-wise reinforcement learning research on Qwen LLMs, scripted in Rhai.
+
+pub mod backend;
+pub mod bench;
+pub mod model;

@@ -1,0 +1,98 @@
+//! The `layerscript` command line: only argument parsing and exit codes; the work is in the library.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use layerscript::backend::{self, Compute};
+use layerscript::model::{generate::ids_tensor, load_model, Qwen};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "layerscript",
+    version,
+    about = "Layer-wise RL research on Qwen LLMs, scripted in Rhai"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write logits (and optionally every layer's output) of a model for a text or ids to safetensors.
+    Logits {
+        /// HF model folder (config.json + safetensors + tokenizer.json).
+        model: PathBuf,
+        /// Text to tokenize (needs tokenizer.json in the model folder).
+        #[arg(long, conflicts_with = "ids")]
+        text: Option<String>,
+        /// Comma-separated token ids.
+        #[arg(long, value_delimiter = ',')]
+        ids: Option<Vec<u32>>,
+        /// Output file (.safetensors): `input_ids`, `logits` [T, V], and with --hidden-states
+        /// `embeddings`, `layer_outputs` [L, T, H], `final_norm`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write every layer's output.
+        #[arg(long)]
+        hidden_states: bool,
+        /// Device (`cpu`, `wgpu`, `cuda:0`, ...).
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
+    /// Measure prefill and batched decode throughput on a random Qwen3-shaped model.
+    Bench(layerscript::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Logits {
+            model,
+            text,
+            ids,
+            out,
+            hidden_states,
+            device,
+        }) => {
+            let dev = backend::device(&device)?;
+            let m: Qwen<Compute> = load_model(&model, &dev)?;
+            let ids = match (ids, text) {
+                (Some(ids), _) => ids,
+                (None, Some(_text)) => {
+                    anyhow::bail!("--text needs the tokenizer module (wiring pending)")
+                }
+                (None, None) => anyhow::bail!("give --text or --ids"),
+            };
+            anyhow::ensure!(!ids.is_empty(), "no tokens to run");
+            let t = ids.len();
+            let o = m.forward(
+                ids_tensor::<Compute>(&[ids.clone()], &dev),
+                &[vec![1; t]],
+                None,
+                hidden_states,
+            );
+            layerscript::model::inspect::write_logits(&out, &ids, o)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+        }
+        Some(Command::Bench(args)) => {
+            layerscript::bench::run(&args)?;
+        }
+        None => {
+            println!("layerscript: see `layerscript --help`");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
