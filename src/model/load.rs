@@ -276,6 +276,26 @@ pub fn random_model<B: Backend>(cfg: &QwenConfig, seed: u64, dev: &B::Device) ->
     Qwen::from_source(cfg, &mut RandomSource::new(seed), dev)
 }
 
+/// The HF name of the parameter at a burn module `path` (`["layers", "3", "mlp", "up_proj",
+/// "weight"]`). Field names equal HF names; only the prefix and the bare embedding param differ.
+pub fn hf_name(path: &[String]) -> String {
+    let p = path.join(".");
+    match p.as_str() {
+        "embed_tokens" => "model.embed_tokens.weight".to_string(),
+        p if p.starts_with("lm_head") => p.to_string(),
+        p => format!("model.{p}"),
+    }
+}
+
+/// Decoder layer index of an HF parameter name (`model.layers.3.…` → 3).
+pub fn layer_of(name: &str) -> Option<usize> {
+    name.strip_prefix("model.layers.")?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Collects every parameter as (HF name, HF shape, host f32 in HF layout).
 struct Exporter {
     path: Vec<String>,
@@ -294,13 +314,7 @@ impl<B: Backend> ModuleVisitor<B> for Exporter {
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         let tensor = param.val();
-        let burn_path = self.path.join(".");
-        // Field names equal HF names; only the prefix and the bare embedding param differ.
-        let name = match burn_path.as_str() {
-            "embed_tokens" => "model.embed_tokens.weight".to_string(),
-            p if p.starts_with("lm_head") => p.to_string(),
-            p => format!("model.{p}"),
-        };
+        let name = hf_name(&self.path);
         let dims = tensor.dims().to_vec();
         let data = match tensor.to_data().convert::<f32>().to_vec::<f32>() {
             Ok(d) => d,

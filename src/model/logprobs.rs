@@ -60,14 +60,47 @@ impl PackedBatch {
     }
 }
 
-/// Differentiable per-token log-probs `[B, C]` of the completions (0 at padded positions is NOT
-/// applied here; multiply by the completion mask). `temperature` divides logits first (TRL does
-/// this for its old/ref/current log-probs); pass 1.0 for plain log-probs.
+/// Differentiable per-token log-probs `[B, C]` of the completions (padded positions hold
+/// garbage: multiply by the completion mask). `temperature` divides logits first (TRL does this
+/// for its old/ref/current log-probs); pass 1.0 for plain log-probs.
 pub fn token_logprobs<B: Backend>(
     model: &Qwen<B>,
     batch: &PackedBatch,
     temperature: f32,
 ) -> Tensor<B, 2> {
+    completion_log_softmax(model, batch, temperature, |lsm, targets| {
+        lsm.gather(2, targets).squeeze_dim::<2>(2)
+    })
+}
+
+/// [`token_logprobs`] plus the per-token entropy `[B, C]` of the policy's distribution (for
+/// metrics; it shares the log-softmax).
+pub fn token_logprobs_with_entropy<B: Backend>(
+    model: &Qwen<B>,
+    batch: &PackedBatch,
+    temperature: f32,
+) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let mut entropy = None;
+    let lp = completion_log_softmax(model, batch, temperature, |lsm, targets| {
+        entropy = Some(
+            (lsm.clone().exp() * lsm.clone())
+                .sum_dim(2)
+                .squeeze_dim::<2>(2)
+                .neg(),
+        );
+        lsm.gather(2, targets).squeeze_dim::<2>(2)
+    });
+    (lp, entropy.expect("closure ran"))
+}
+
+/// Runs the model on a packed batch and hands the completion positions' log-softmax `[B, C, V]`
+/// and target ids `[B, C, 1]` to `f`.
+fn completion_log_softmax<B: Backend, R>(
+    model: &Qwen<B>,
+    batch: &PackedBatch,
+    temperature: f32,
+    f: impl FnOnce(Tensor<B, 3>, Tensor<B, 3, Int>) -> R,
+) -> R {
     let dev = model.embed_tokens.val().device();
     let (b, p, c) = (batch.ids.len(), batch.prompt_len, batch.completion_len);
     let (normed, _) = model.forward_normed(
@@ -85,10 +118,10 @@ pub fn token_logprobs<B: Backend>(
         logits
     };
     let targets: Vec<Vec<u32>> = batch.ids.iter().map(|r| r[p..].to_vec()).collect();
-    let targets = ids_tensor::<B>(&targets, &dev).unsqueeze_dim::<3>(2);
-    log_softmax(logits, 2)
-        .gather(2, targets)
-        .squeeze_dim::<2>(2)
+    f(
+        log_softmax(logits, 2),
+        ids_tensor::<B>(&targets, &dev).unsqueeze_dim::<3>(2),
+    )
 }
 
 /// Host version of [`token_logprobs`]: one vector per row, trimmed to its completion length.
