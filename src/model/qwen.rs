@@ -10,10 +10,9 @@ use super::kv_cache::{KvCache, LayerCache};
 use anyhow::Result;
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::activation::{silu, softmax};
-
-/// Additive mask value for disallowed keys; finite so fully-masked pad rows stay NaN-free (as HF).
-pub const MASK_NEG: f32 = -1e9;
+use burn::tensor::activation::silu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 
 /// Supplies HF-named tensors in HF layout (`[out, in]` for projections) as host f32.
 pub trait WeightSource {
@@ -56,13 +55,20 @@ impl<B: Backend> Linear<B> {
         })
     }
 
-    /// `x: [..., in] -> [..., out]`.
+    /// `x: [..., in] -> [..., out]`. Leading dims are flattened so the product is one 2-D GEMM
+    /// (a broadcast batched matmul would copy the weight once per batch row).
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        let y = x.matmul(self.weight.val().unsqueeze::<D>());
-        match &self.bias {
-            Some(b) => y + b.val().unsqueeze::<D>(),
-            None => y,
+        let dims = x.dims();
+        let rows: usize = dims[..D - 1].iter().product();
+        let w = self.weight.val();
+        let out = w.dims()[1];
+        let mut y = x.reshape([rows, dims[D - 1]]).matmul(w);
+        if let Some(b) = &self.bias {
+            y = y + b.val().unsqueeze::<2>();
         }
+        let mut shape = dims;
+        shape[D - 1] = out;
+        y.reshape(shape)
     }
 }
 
@@ -108,11 +114,11 @@ impl<B: Backend> RmsNorm<B> {
     }
 }
 
-/// HF rotate-half rotary tables: `cos/sin: [B, 1, T, head_dim]` for given positions.
+/// HF rotate-half rotary tables `cos/sin: [B, T, head_dim]` for the given positions.
 pub fn rotary_tables<B: Backend>(
     cfg: &QwenConfig,
     positions: Tensor<B, 2, Int>,
-) -> (Tensor<B, 4>, Tensor<B, 4>) {
+) -> (Tensor<B, 3>, Tensor<B, 3>) {
     let half = cfg.head_dim / 2;
     // f32 like HF: inv_freq = 1 / theta^(2i/d).
     let inv: Vec<f32> = (0..half)
@@ -121,7 +127,7 @@ pub fn rotary_tables<B: Backend>(
     let dev = positions.device();
     let inv = Tensor::<B, 1>::from_data(TensorData::new(inv, [half]), &dev).reshape([1, 1, half]);
     let freqs = positions.float().unsqueeze_dim::<3>(2) * inv; // [B, T, half]
-    let emb = Tensor::cat(vec![freqs.clone(), freqs], 2).unsqueeze_dim::<4>(1); // [B, 1, T, D]
+    let emb = Tensor::cat(vec![freqs.clone(), freqs], 2); // [B, T, D]
     (emb.clone().cos(), emb.sin())
 }
 
@@ -132,6 +138,8 @@ fn rotate_half<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     Tensor::cat(vec![x2.neg(), x1], 3)
 }
 
+/// `x, cos, sin: [B, H, T, D]` (tables pre-expanded to x's shape: CPU backends are far slower on
+/// broadcasting element-wise ops than on same-shape ones).
 fn apply_rope<B: Backend>(x: Tensor<B, 4>, cos: &Tensor<B, 4>, sin: &Tensor<B, 4>) -> Tensor<B, 4> {
     x.clone() * cos.clone() + rotate_half(x) * sin.clone()
 }
@@ -160,14 +168,12 @@ pub struct Attention<B: Backend> {
 }
 
 impl<B: Backend> Attention<B> {
-    /// `x: [B, T, hidden]`, `cos/sin: [B, 1, T, D]`, `mask: [B, 1, 1, T, T_past + T]` (additive).
-    /// With a cache, this step's keys/values are appended to it and attention spans past + new.
+    /// `x: [B, T, hidden]` -> `[B, T, hidden]`. With a cache, this step's keys/values are appended
+    /// to it and attention spans past + new positions.
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
-        cos: &Tensor<B, 4>,
-        sin: &Tensor<B, 4>,
-        mask: &Tensor<B, 5>,
+        ctx: &StepContext<B>,
         cache: Option<&mut LayerCache<B>>,
     ) -> Tensor<B, 3> {
         let [b, t, _] = x.dims();
@@ -183,8 +189,8 @@ impl<B: Backend> Attention<B> {
             k = kn.forward(k);
         }
         // 3. (B, T, H, D) -> (B, H, T, D), rotate.
-        let q = apply_rope(q.swap_dims(1, 2), cos, sin);
-        let mut k = apply_rope(k.swap_dims(1, 2), cos, sin);
+        let q = apply_rope(q.swap_dims(1, 2), &ctx.cos_q, &ctx.sin_q);
+        let mut k = apply_rope(k.swap_dims(1, 2), &ctx.cos_k, &ctx.sin_k);
         let mut v = v.swap_dims(1, 2);
         // 4. Cache: keys/values of earlier steps come first.
         if let Some(c) = cache {
@@ -194,16 +200,18 @@ impl<B: Backend> Attention<B> {
             }
             *c = Some((k.clone(), v.clone()));
         }
-        let tk = k.dims()[2];
-        // 5. GQA without copying K/V: fold the `rep` query heads of a group into the row axis.
-        //    Head h uses kv head h / rep, as HF's repeat_kv.
+        // 5. GQA without copying K/V: the `rep` query heads of a group become `rep * T` rows
+        //    against the group's kv head (head h uses kv head h / rep, as HF's repeat_kv); the
+        //    mask carries causality and padding for that row order.
         let q = q.reshape([b, kvh, rep * t, d]);
-        let scores = q.matmul(k.swap_dims(2, 3)) * (1.0 / (d as f64).sqrt());
-        let scores = scores.reshape([b, kvh, rep, t, tk]) + mask.clone();
-        let probs = softmax(scores, 4).reshape([b, kvh, rep * t, tk]);
+        let opts = AttentionModuleOptions {
+            scale: Some(1.0 / (d as f64).sqrt()),
+            softcap: None,
+            is_causal: false,
+        };
+        let out = attention(q, k, v, ctx.mask.clone(), None, opts);
         // 6. (B, KVH, rep*T, D) -> (B, T, H*D) -> hidden.
-        let out = probs
-            .matmul(v)
+        let out = out
             .reshape([b, h, t, d])
             .swap_dims(1, 2)
             .reshape([b, t, h * d]);
@@ -248,15 +256,13 @@ impl<B: Backend> DecoderLayer<B> {
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
-        cos: &Tensor<B, 4>,
-        sin: &Tensor<B, 4>,
-        mask: &Tensor<B, 5>,
+        ctx: &StepContext<B>,
         cache: Option<&mut LayerCache<B>>,
     ) -> Tensor<B, 3> {
         let h = x.clone()
             + self
                 .self_attn
-                .forward(self.input_layernorm.forward(x), cos, sin, mask, cache);
+                .forward(self.input_layernorm.forward(x), ctx, cache);
         h.clone() + self.mlp.forward(self.post_attention_layernorm.forward(h))
     }
 }
@@ -450,7 +456,15 @@ impl<B: Backend> Qwen<B> {
     pub fn logits(&self, normed: Tensor<B, 3>) -> Tensor<B, 3> {
         match &self.lm_head {
             Some(head) => head.forward(normed),
-            None => normed.matmul(self.embed_tokens.val().transpose().unsqueeze::<3>()),
+            None => {
+                let [b, t, h] = normed.dims();
+                let emb = self.embed_tokens.val();
+                let v = emb.dims()[0];
+                normed
+                    .reshape([b * t, h])
+                    .matmul(emb.transpose())
+                    .reshape([b, t, v])
+            }
         }
     }
 
@@ -466,7 +480,7 @@ impl<B: Backend> Qwen<B> {
         let mut hidden = hidden;
         for i in range {
             let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = self.layers[i].forward(x, &ctx.cos, &ctx.sin, &ctx.mask, slot);
+            x = self.layers[i].forward(x, ctx, slot);
             if let Some(hs) = hidden.as_deref_mut() {
                 hs.push(x.clone());
             }
@@ -523,14 +537,20 @@ impl<B: Backend> Qwen<B> {
     }
 }
 
-/// Per-forward tensors shared by all layers: rotary tables and the additive attention mask.
+/// Per-forward tensors shared by all layers: rotary tables and the attention mask.
 pub struct StepContext<B: Backend> {
-    /// `[B, 1, T, D]`.
-    pub cos: Tensor<B, 4>,
-    /// `[B, 1, T, D]`.
-    pub sin: Tensor<B, 4>,
-    /// `[B, 1, 1, T, T_past + T]`: causal and key padding, 0 or [`MASK_NEG`].
-    pub mask: Tensor<B, 5>,
+    /// `[B, H, T, D]`.
+    pub cos_q: Tensor<B, 4>,
+    /// `[B, H, T, D]`.
+    pub sin_q: Tensor<B, 4>,
+    /// `[B, KVH, T, D]`.
+    pub cos_k: Tensor<B, 4>,
+    /// `[B, KVH, T, D]`.
+    pub sin_k: Tensor<B, 4>,
+    /// `[B, 1, rep * T, T_past + T]`, true = may not attend (future or padding); rows ordered as
+    /// the GQA-folded queries (`r * T + t`). `None` when nothing is masked (one new token, no
+    /// padding).
+    pub mask: Option<Tensor<B, 4, Bool>>,
     /// `T`.
     pub new_tokens: usize,
 }
@@ -547,8 +567,10 @@ impl<B: Backend> StepContext<B> {
     ) -> Self {
         let b = key_mask.len();
         let tk = past + t;
+        let rep = cfg.group_size();
         let mut pos = Vec::with_capacity(b * t);
-        let mut mask = vec![0f32; b * t * tk];
+        let mut mask = vec![false; b * t * tk];
+        let mut any_masked = false;
         for (r, km) in key_mask.iter().enumerate() {
             assert_eq!(
                 km.len(),
@@ -566,18 +588,26 @@ impl<B: Backend> StepContext<B> {
             for qi in 0..t {
                 for kj in 0..tk {
                     if kj > past + qi || km[kj] == 0 {
-                        mask[(r * t + qi) * tk + kj] = MASK_NEG;
+                        mask[(r * t + qi) * tk + kj] = true;
+                        any_masked = true;
                     }
                 }
             }
         }
         let positions = Tensor::<B, 2, Int>::from_data(TensorData::new(pos, [b, t]), dev);
         let (cos, sin) = rotary_tables(cfg, positions);
-        let mask = Tensor::<B, 1>::from_data(TensorData::new(mask, [b * t * tk]), dev)
-            .reshape([b, 1, 1, t, tk]);
+        let full = |x: Tensor<B, 3>, heads: usize| x.unsqueeze_dim::<4>(1).repeat_dim(1, heads);
+        let mask = any_masked.then(|| {
+            Tensor::<B, 1, Bool>::from_data(TensorData::new(mask, [b * t * tk]), dev)
+                .reshape([b, 1, t, tk])
+                .repeat_dim(1, rep)
+                .reshape([b, 1, rep * t, tk])
+        });
         Self {
-            cos,
-            sin,
+            cos_q: full(cos.clone(), cfg.num_attention_heads),
+            sin_q: full(sin.clone(), cfg.num_attention_heads),
+            cos_k: full(cos, cfg.num_key_value_heads),
+            sin_k: full(sin, cfg.num_key_value_heads),
             mask,
             new_tokens: t,
         }
