@@ -2,11 +2,14 @@
 //! warm-up and checkpoints.
 
 pub mod advantage;
+pub mod checkpoint;
 pub mod grpo;
 pub mod loss;
 pub mod optim;
 pub mod plan;
 pub mod policy;
+pub mod runlog;
+pub mod sft;
 
 pub use advantage::{group_advantages, AdvNorm};
 pub use loss::{

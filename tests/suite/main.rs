@@ -4,3 +4,4 @@ mod fixtures; // reading the HF reference fixtures
 mod grpo_parity; // TRL GRPOTrainer loss and gradient parity
 mod model_io; // loading errors, save/load round trip, random models
 mod parity; // HF transformers parity on every fixture model
+mod train; // frozen parameters, optimizer state, checkpoint resume
