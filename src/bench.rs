@@ -169,3 +169,184 @@ pub fn run(args: &BenchArgs) -> Result<Vec<BenchResult>> {
     }
     Ok(results)
 }
+
+/// Shape of the training-step benchmark.
+#[derive(Debug, Clone, Args)]
+pub struct TrainBenchArgs {
+    /// Model shape (same defaults as `bench`).
+    #[command(flatten)]
+    pub model: BenchArgs,
+    /// Rollouts per step.
+    #[arg(long, default_value_t = 8)]
+    pub rollouts: usize,
+    /// Prompt tokens per rollout.
+    #[arg(long, default_value_t = 32)]
+    pub prompt_len: usize,
+    /// Response tokens per rollout.
+    #[arg(long, default_value_t = 64)]
+    pub response_len: usize,
+    /// Internal: measure only this plan (0 full, 1 middle layer, 2 last layer) in this process.
+    #[arg(long, hide = true)]
+    pub plan_index: Option<usize>,
+}
+
+/// Peak resident memory of this process since the last reset, in MiB (Linux; 0 elsewhere).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Times one GRPO update (forward, backward, AdamW) for all parameters, a single middle layer and
+/// the last layer, on the same batch, each in a fresh process; prints time and peak-RSS ratios
+/// against full training.
+pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
+    use crate::model::logprobs::{token_logprobs, PackedBatch};
+    use crate::train::{
+        aggregate, grpo_token_loss, optim::accumulate, policy::Policy, ClipConfig, GradStore,
+        LossAgg, TrainingPlan,
+    };
+    let m = &args.model;
+    let dev: Device = backend::device(&m.device)?;
+    let cfg = QwenConfig::tiny(
+        Family::Qwen3,
+        m.layers,
+        m.hidden,
+        m.heads,
+        m.kv_heads,
+        m.intermediate,
+        m.vocab,
+    );
+    let base: Qwen<Compute> = random_model(&cfg, 0, &dev)?;
+    let prompts: Vec<Vec<u32>> = (0..args.rollouts)
+        .map(|r| {
+            (0..args.prompt_len)
+                .map(|i| ((i * 13 + r) % 4000) as u32)
+                .collect()
+        })
+        .collect();
+    let comps: Vec<Vec<u32>> = (0..args.rollouts)
+        .map(|r| {
+            (0..args.response_len)
+                .map(|i| ((i * 7 + r * 3) % 4000) as u32)
+                .collect()
+        })
+        .collect();
+    let batch = PackedBatch::new(&prompts, &comps, 0)?;
+    let mid = m.layers / 2;
+    let plans = [
+        ("full", TrainingPlan::full(m.layers)),
+        ("layer {mid} only", TrainingPlan::only(m.layers, &[mid])?),
+        (
+            "last layer only",
+            TrainingPlan::only(m.layers, &[m.layers - 1])?,
+        ),
+    ];
+    let weights_mib = crate::model::load::specs(&cfg)
+        .iter()
+        .map(|(_, s)| s.iter().product::<usize>())
+        .sum::<usize>() as f64
+        * 4.0
+        / 1048576.0;
+    if args.plan_index.is_none() {
+        println!(
+            "backend {}, weights {:.1} MiB, batch {} x ({} + {}) tokens",
+            backend::name(),
+            weights_mib,
+            args.rollouts,
+            args.prompt_len,
+            args.response_len
+        );
+    }
+    let Some(which) = args.plan_index else {
+        // Each plan runs in a fresh process so peak memory is comparable.
+        let mut rows = Vec::new();
+        for i in 0..plans.len() {
+            let out = std::process::Command::new(std::env::current_exe()?)
+                .args(std::env::args().skip(1))
+                .args(["--plan-index", &i.to_string()])
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "plan {i} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("RESULT ").map(str::to_string))
+                .unwrap_or_default();
+            let v: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            anyhow::ensure!(v.len() == 3, "plan {i}: no result line");
+            rows.push((
+                plans[i].0.replace("{mid}", &mid.to_string()),
+                v[0],
+                v[1],
+                v[2],
+            ));
+        }
+        let (t0, m0) = (rows[0].1, rows[0].2);
+        for (name, secs, peak, state) in rows {
+            println!("{name:<18} step {secs:.3} s ({:.2}x full)   peak RSS {peak:.0} MiB ({:.2}x full)   optimizer state {state:.1} MiB", secs / t0, peak / m0);
+        }
+        return Ok(());
+    };
+    let plan = plans[which].1.clone();
+    let mut policy = Policy::new(
+        base,
+        plan,
+        crate::train::AdamWConfig {
+            lr: 1e-5,
+            ..Default::default()
+        },
+    )?;
+    let mut step = || -> Result<()> {
+        let logp = token_logprobs(&policy.model, &batch, 1.0);
+        let [b, c] = logp.dims();
+        let adv = burn::tensor::Tensor::from_data(
+            burn::tensor::TensorData::new(
+                (0..b)
+                    .map(|i| if i % 2 == 0 { 1.0f32 } else { -1.0 })
+                    .collect::<Vec<_>>(),
+                [b],
+            ),
+            &dev,
+        );
+        let mask = burn::tensor::Tensor::ones([b, c], &dev);
+        let (tok, _) = grpo_token_loss(
+            logp.clone(),
+            logp.detach(),
+            None,
+            adv,
+            &ClipConfig::default(),
+            None,
+        );
+        let loss = aggregate(tok, mask, LossAgg::SeqMeanTokenMean, 1, 0.0);
+        let grads = loss.backward();
+        let mut store = GradStore::default();
+        accumulate(&policy.model, &grads, &mut store);
+        let (model, _) = policy
+            .optim
+            .step(policy.model.clone(), &store, &policy.plan)?;
+        policy.model = model;
+        Ok(())
+    };
+    let secs = best_of(m.reps, &mut step)?;
+    let state_mib = policy
+        .optim
+        .state
+        .values()
+        .map(|s| s.m.dims()[0] * 2)
+        .sum::<usize>() as f64
+        * 4.0
+        / 1048576.0;
+    println!("RESULT {secs} {} {state_mib}", peak_rss_mib());
+    Ok(())
+}

@@ -43,6 +43,8 @@ enum Command {
     },
     /// Measure prefill and batched decode throughput on a random Qwen3-shaped model.
     Bench(layerscript::bench::BenchArgs),
+    /// Measure one GRPO update for a single layer vs all parameters (time and peak memory).
+    BenchTrain(layerscript::bench::TrainBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +92,7 @@ fn run() -> Result<ExitCode> {
         Some(Command::Bench(args)) => {
             layerscript::bench::run(&args)?;
         }
+        Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
         None => {
             println!("layerscript: see `layerscript --help`");
         }
