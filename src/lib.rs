@@ -2,5 +2,6 @@
 
 pub mod backend;
 pub mod bench;
+pub mod eval;
 pub mod model;
 pub mod train;

@@ -7,6 +7,7 @@ pub mod kv_cache;
 pub mod load;
 pub mod logprobs;
 pub mod qwen;
+pub mod tokenizer;
 
 pub use config::{Family, QwenConfig};
 pub use generate::{generate, Completion, GenerateOptions};

@@ -4,4 +4,5 @@ mod fixtures; // reading the HF reference fixtures
 mod grpo_parity; // TRL GRPOTrainer loss and gradient parity
 mod model_io; // loading errors, save/load round trip, random models
 mod parity; // HF transformers parity on every fixture model
+mod tokenizer; // encodings, decodes, chat templates, llama.cpp vectors
 mod train; // frozen parameters, optimizer state, checkpoint resume
