@@ -4,4 +4,5 @@ pub mod backend;
 pub mod bench;
 pub mod eval;
 pub mod model;
+pub mod reward;
 pub mod train;

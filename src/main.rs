@@ -41,6 +41,22 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: String,
     },
+    /// Grade answers offline: `--gold G --pred P` prints true/false; `--jsonl FILE` annotates each
+    /// {gold, prediction} line with `verdict`, `gold_extracted`, `pred_extracted`.
+    Verify {
+        /// Gold answer (`$2$`, `#### 72`, `\boxed{..}` or plain).
+        #[arg(long, requires = "pred", conflicts_with = "jsonl")]
+        gold: Option<String>,
+        /// A model response.
+        #[arg(long)]
+        pred: Option<String>,
+        /// JSONL file of {gold, prediction} objects.
+        #[arg(long)]
+        jsonl: Option<PathBuf>,
+        /// Where to write the annotated lines (default: stdout).
+        #[arg(long, requires = "jsonl")]
+        out: Option<PathBuf>,
+    },
     /// Measure prefill and batched decode throughput on a random Qwen3-shaped model.
     Bench(layerscript::bench::BenchArgs),
     /// Measure one GRPO update for a single layer vs all parameters (time and peak memory).
@@ -92,6 +108,36 @@ fn run() -> Result<ExitCode> {
         Some(Command::Bench(args)) => {
             layerscript::bench::run(&args)?;
         }
+        Some(Command::Verify {
+            gold,
+            pred,
+            jsonl,
+            out,
+        }) => match (gold, pred, jsonl) {
+            (Some(g), Some(p), None) => {
+                let v = layerscript::reward::verify(&g, &p);
+                println!("{}", v.correct);
+                if !v.correct {
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            (None, None, Some(file)) => {
+                let stats = match out {
+                    Some(path) => {
+                        let mut buf = Vec::new();
+                        let s = layerscript::reward::jsonl::verify_jsonl(&file, &mut buf)?;
+                        layerscript::model::load::write_atomic(&path, &buf)?;
+                        s
+                    }
+                    None => layerscript::reward::jsonl::verify_jsonl(
+                        &file,
+                        &mut std::io::stdout().lock(),
+                    )?,
+                };
+                eprintln!("{} of {} correct", stats.correct, stats.total);
+            }
+            _ => anyhow::bail!("give --gold and --pred, or --jsonl FILE"),
+        },
         Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
         None => {
             println!("layerscript: see `layerscript --help`");

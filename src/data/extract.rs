@@ -71,12 +71,17 @@ impl AnswerExtract {
     }
 
     /// Applies this rule to a text cell (CSV). For [`AnswerExtract::JoinList`] a cell holding a
-    /// JSON array (`["$5$"]`) is parsed as one; any other text is one item.
+    /// JSON array of strings (`["$5$"]`) is parsed as a list; any other text (`[1,2]`, an interval)
+    /// is one item.
     pub fn apply_text(&self, text: &str) -> Result<String> {
-        match (self, serde_json::from_str::<Value>(text.trim())) {
-            (AnswerExtract::JoinList, Ok(v @ Value::Array(_))) => self.apply(&v),
-            _ => self.apply(&Value::String(text.to_string())),
+        if *self == AnswerExtract::JoinList {
+            if let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(text.trim()) {
+                if v.as_array().is_some_and(|a| a.iter().all(Value::is_string)) {
+                    return self.apply(&v);
+                }
+            }
         }
+        self.apply(&Value::String(text.to_string()))
     }
 }
 
@@ -220,6 +225,7 @@ mod tests {
         assert_eq!(j.apply(&json!(["\\$5"])).unwrap(), "\\$5");
         assert_eq!(j.apply_text("[\"$2^{1009}$\"]").unwrap(), "2^{1009}");
         assert_eq!(j.apply_text("$3$").unwrap(), "3");
+        assert_eq!(j.apply_text("[1,2]").unwrap(), "[1,2]");
         let r = AnswerExtract::Raw;
         assert_eq!(r.apply(&json!(27.0)).unwrap(), "27");
         assert_eq!(r.apply(&json!(-1.0)).unwrap(), "-1");
