@@ -41,6 +41,13 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: String,
     },
+    /// The main job on the embedded default: SFT a tiny Qwen3 on synthetic arithmetic, then GRPO on
+    /// all layers and on each single layer; writes per-layer contributions to OUT/contribution.csv.
+    Quickstart {
+        /// Output directory.
+        #[arg(long, default_value = "runs/quickstart")]
+        out: PathBuf,
+    },
     /// Grade answers offline: `--gold G --pred P` prints true/false; `--jsonl FILE` annotates each
     /// {gold, prediction} line with `verdict`, `gold_extracted`, `pred_extracted`.
     Verify {
@@ -138,6 +145,7 @@ fn run() -> Result<ExitCode> {
             }
             _ => anyhow::bail!("give --gold and --pred, or --jsonl FILE"),
         },
+        Some(Command::Quickstart { out }) => layerscript::quickstart::run(&out)?,
         Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
         None => {
             println!("layerscript: see `layerscript --help`");

@@ -56,8 +56,10 @@ impl AnswerExtract {
             }
             AnswerExtract::JoinList => match value {
                 Value::Array(items) => {
-                    let parts: Result<Vec<String>> =
-                        items.iter().map(|v| value_to_string(v).map(|s| strip_dollars(&s))).collect();
+                    let parts: Result<Vec<String>> = items
+                        .iter()
+                        .map(|v| value_to_string(v).map(|s| strip_dollars(&s)))
+                        .collect();
                     parts?.join(", ")
                 }
                 other => strip_dollars(&value_to_string(other)?),
@@ -120,7 +122,9 @@ pub fn number_to_string(n: &serde_json::Number) -> String {
 /// GSM8K's reference answer: the text after the last `####`, trimmed, with thousands separators
 /// removed from a plain number (`1,450,000` → `1450000`).
 pub fn gsm8k_answer(text: &str) -> Result<String> {
-    let pos = text.rfind("####").ok_or_else(|| anyhow!("no '####' answer marker in the text"))?;
+    let pos = text
+        .rfind("####")
+        .ok_or_else(|| anyhow!("no '####' answer marker in the text"))?;
     let tail = text[pos + 4..].trim();
     Ok(strip_thousands(tail))
 }
@@ -130,11 +134,16 @@ pub fn gsm8k_answer(text: &str) -> Result<String> {
 fn strip_thousands(s: &str) -> String {
     let body = s.strip_prefix('-').unwrap_or(s);
     let int_part = body.split('.').next().unwrap_or("");
-    let frac_ok = body.split('.').nth(1).is_none_or(|f| f.chars().all(|c| c.is_ascii_digit()));
+    let frac_ok = body
+        .split('.')
+        .nth(1)
+        .is_none_or(|f| f.chars().all(|c| c.is_ascii_digit()));
     let groups: Vec<&str> = int_part.split(',').collect();
     let grouped = groups.len() > 1
         && (1..=3).contains(&groups[0].len())
-        && groups.iter().all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()))
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()))
         && groups[1..].iter().all(|g| g.len() == 3)
         && body.matches('.').count() <= 1
         && frac_ok;
@@ -199,8 +208,14 @@ mod tests {
 
     #[test]
     fn boxed_matching() {
-        assert_eq!(last_boxed("a \\boxed{1} b \\boxed{\\frac{1}{2}} c").as_deref(), Some("\\frac{1}{2}"));
-        assert_eq!(last_boxed("$\\boxed{1.6} \\mathrm{~cm}$").as_deref(), Some("1.6"));
+        assert_eq!(
+            last_boxed("a \\boxed{1} b \\boxed{\\frac{1}{2}} c").as_deref(),
+            Some("\\frac{1}{2}")
+        );
+        assert_eq!(
+            last_boxed("$\\boxed{1.6} \\mathrm{~cm}$").as_deref(),
+            Some("1.6")
+        );
         assert_eq!(last_boxed("so \\boxed 42$ done").as_deref(), Some("42"));
         assert_eq!(last_boxed("\\fbox{7}").as_deref(), Some("7"));
         assert_eq!(last_boxed("\\boxed{unclosed {x}"), None);
@@ -213,7 +228,10 @@ mod tests {
         assert_eq!(gsm8k_answer("x\n#### 1,450,000").unwrap(), "1450000");
         assert_eq!(gsm8k_answer("#### -2,125.50").unwrap(), "-2125.50");
         assert_eq!(gsm8k_answer("#### 1,2").unwrap(), "1,2");
-        assert!(gsm8k_answer("no marker").unwrap_err().to_string().contains("####"));
+        assert!(gsm8k_answer("no marker")
+            .unwrap_err()
+            .to_string()
+            .contains("####"));
     }
 
     #[test]
@@ -233,8 +251,19 @@ mod tests {
         assert_eq!(r.apply(&json!(12)).unwrap(), "12");
         assert_eq!(r.apply(&json!(" 025 ")).unwrap(), "025");
         assert!(r.apply(&json!(null)).is_err());
-        assert!(r.apply(&json!("  ")).unwrap_err().to_string().contains("empty"));
-        assert_eq!("last-boxed".parse::<AnswerExtract>().unwrap(), AnswerExtract::LastBoxed);
-        assert!("nope".parse::<AnswerExtract>().unwrap_err().to_string().contains("join_list"));
+        assert!(r
+            .apply(&json!("  "))
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
+        assert_eq!(
+            "last-boxed".parse::<AnswerExtract>().unwrap(),
+            AnswerExtract::LastBoxed
+        );
+        assert!("nope"
+            .parse::<AnswerExtract>()
+            .unwrap_err()
+            .to_string()
+            .contains("join_list"));
     }
 }

@@ -29,17 +29,48 @@ fn ids(d: &Dataset) -> Vec<&str> {
 fn six_benchmarks_load_with_right_answers() {
     let dir = fixtures();
     let expect: [(&str, [&str; 5], &str, &str); 6] = [
-        ("gsm8k", ["18", "3", "70000", "540", "20"], "0", "Janet\u{2019}s ducks lay 16 eggs"),
+        (
+            "gsm8k",
+            ["18", "3", "70000", "540", "20"],
+            "0",
+            "Janet\u{2019}s ducks lay 16 eggs",
+        ),
         (
             "math500",
-            ["\\left( 3, \\frac{\\pi}{2} \\right)", "p - q", "\\frac{14}{3}", "9", "\\text{Evelyn}"],
+            [
+                "\\left( 3, \\frac{\\pi}{2} \\right)",
+                "p - q",
+                "\\frac{14}{3}",
+                "9",
+                "\\text{Evelyn}",
+            ],
             "test/precalculus/807.json",
             "Convert the point $(0,3)$",
         ),
-        ("aime24", ["204", "113", "371", "385", "110"], "60", "Every morning Aya goes"),
-        ("amc23", ["27", "36", "45", "3159", "36"], "0", "Cities $A$ and $B$ are $45$ miles"),
-        ("minerva_math", ["1.6", "4.5e33", "41.8", "20.39", "0.006"], "0", "Each of the two Magellan"),
-        ("olympiadbench", ["2", "\\frac{1}{2 n+2}", "2^{1009}", "2", "2n-2"], "1606", "Xenia and Sergey"),
+        (
+            "aime24",
+            ["204", "113", "371", "385", "110"],
+            "60",
+            "Every morning Aya goes",
+        ),
+        (
+            "amc23",
+            ["27", "36", "45", "3159", "36"],
+            "0",
+            "Cities $A$ and $B$ are $45$ miles",
+        ),
+        (
+            "minerva_math",
+            ["1.6", "4.5e33", "41.8", "20.39", "0.006"],
+            "0",
+            "Each of the two Magellan",
+        ),
+        (
+            "olympiadbench",
+            ["2", "\\frac{1}{2 n+2}", "2^{1009}", "2", "2n-2"],
+            "1606",
+            "Xenia and Sergey",
+        ),
     ];
     for (name, ans, first_id, prompt_start) in expect {
         let d = benchmark(name, &dir).unwrap();
@@ -47,7 +78,11 @@ fn six_benchmarks_load_with_right_answers() {
         assert_eq!(d.len(), 5, "{name}");
         assert_eq!(answers(&d), ans, "{name}");
         assert_eq!(d.examples[0].id, first_id, "{name}");
-        assert!(d.examples[0].prompt.starts_with(prompt_start), "{name}: {}", d.examples[0].prompt);
+        assert!(
+            d.examples[0].prompt.starts_with(prompt_start),
+            "{name}: {}",
+            d.examples[0].prompt
+        );
         // Auto-detection on the bare path picks the same fields.
         let auto = benchmark(dir.join(name).join("test.jsonl").to_str().unwrap(), &dir).unwrap();
         assert_eq!(answers(&auto), ans, "{name} (auto-detected)");
@@ -60,13 +95,29 @@ fn six_benchmarks_load_with_right_answers() {
 fn solutions_are_kept() {
     let dir = fixtures();
     let g = benchmark("gsm8k", &dir).unwrap();
-    assert!(g.examples[0].solution.as_deref().unwrap().ends_with("#### 18"));
+    assert!(g.examples[0]
+        .solution
+        .as_deref()
+        .unwrap()
+        .ends_with("#### 18"));
     let m = benchmark("minerva", &dir).unwrap();
-    assert!(m.examples[0].solution.as_deref().unwrap().contains("\\boxed{1.6}"));
+    assert!(m.examples[0]
+        .solution
+        .as_deref()
+        .unwrap()
+        .contains("\\boxed{1.6}"));
     let m5 = benchmark("math-500", &dir).unwrap();
-    assert!(m5.examples[3].solution.as_deref().unwrap().contains("\\boxed{9}"));
+    assert!(m5.examples[3]
+        .solution
+        .as_deref()
+        .unwrap()
+        .contains("\\boxed{9}"));
     let o = benchmark("OlympiadBench", &dir).unwrap();
-    assert!(o.examples[0].solution.as_deref().unwrap().starts_with("Sergey can determine"));
+    assert!(o.examples[0]
+        .solution
+        .as_deref()
+        .unwrap()
+        .starts_with("Sergey can determine"));
     assert_eq!(benchmark("amc23", &dir).unwrap().examples[0].solution, None);
 }
 
@@ -79,8 +130,14 @@ fn aliases_and_unknown_names() {
     for n in BENCHMARK_NAMES {
         assert!(err.contains(n), "{err}");
     }
-    let missing = format!("{:#}", benchmark("gsm8k", Path::new("/nonexistent-dir")).unwrap_err());
-    assert!(missing.contains("/nonexistent-dir/gsm8k/test.jsonl"), "{missing}");
+    let missing = format!(
+        "{:#}",
+        benchmark("gsm8k", Path::new("/nonexistent-dir")).unwrap_err()
+    );
+    assert!(
+        missing.contains("/nonexistent-dir/gsm8k/test.jsonl"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -89,7 +146,9 @@ fn missing_field_error_names_file_line_and_fields() {
     let map = FieldMap::new("problem", "answer");
     let err = format!("{:#}", load_jsonl(&path, &map).unwrap_err());
     assert!(
-        err.ends_with("gsm8k/test.jsonl line 1: no field 'problem' (fields: question, answer, idx)"),
+        err.ends_with(
+            "gsm8k/test.jsonl line 1: no field 'problem' (fields: question, answer, idx)"
+        ),
         "{err}"
     );
     // Line numbers count blank lines; field order is the file's.
@@ -99,22 +158,41 @@ fn missing_field_error_names_file_line_and_fields() {
     );
     let map = FieldMap::new("question", "answer").with_extract(AnswerExtract::Gsm8kHashes);
     let err = format!("{:#}", load_jsonl(&p, &map).unwrap_err());
-    assert!(err.ends_with("missing.jsonl line 3: no field 'answer' (fields: zeta, question)"), "{err}");
+    assert!(
+        err.ends_with("missing.jsonl line 3: no field 'answer' (fields: zeta, question)"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_lines_are_reported() {
     let p = temp_file("bad.jsonl", "{\"q\":\"a\",\"a\":\"1\"}\n{not json}\n");
-    let err = format!("{:#}", load_jsonl(&p, &FieldMap::new("q", "a")).unwrap_err());
-    assert!(err.contains("bad.jsonl line 2: invalid JSON object"), "{err}");
+    let err = format!(
+        "{:#}",
+        load_jsonl(&p, &FieldMap::new("q", "a")).unwrap_err()
+    );
+    assert!(
+        err.contains("bad.jsonl line 2: invalid JSON object"),
+        "{err}"
+    );
     let p = temp_file("arr.jsonl", "[1,2]\n");
     assert!(load_jsonl(&p, &FieldMap::new("q", "a")).is_err());
-    let p = temp_file("nobox.jsonl", "{\"problem\":\"x\",\"solution\":\"no box here\"}\n");
+    let p = temp_file(
+        "nobox.jsonl",
+        "{\"problem\":\"x\",\"solution\":\"no box here\"}\n",
+    );
     let map = FieldMap::new("problem", "solution").with_extract(AnswerExtract::LastBoxed);
     let err = format!("{:#}", load_jsonl(&p, &map).unwrap_err());
-    assert!(err.contains("line 1: field 'solution': no \\boxed{} in the text"), "{err}");
+    assert!(
+        err.contains("line 1: field 'solution': no \\boxed{} in the text"),
+        "{err}"
+    );
     let p = temp_file("null.jsonl", "{\"q\":\"x\",\"a\":null}\n");
-    assert!(format!("{:#}", load_jsonl(&p, &FieldMap::new("q", "a")).unwrap_err()).contains("null"));
+    assert!(format!(
+        "{:#}",
+        load_jsonl(&p, &FieldMap::new("q", "a")).unwrap_err()
+    )
+    .contains("null"));
     assert!(load_jsonl(fixtures().join("nope.jsonl"), &FieldMap::new("q", "a")).is_err());
 }
 
@@ -129,17 +207,34 @@ fn csv_loading() {
     assert_eq!(d.name, "tiny");
     assert_eq!(ids(&d), ["7", "8"]);
     assert_eq!(d.examples[0].prompt, "What is 2+3?\nThink.");
-    assert_eq!(answers(&d), ["5.0", "1,250"], "CSV cells are text, not reformatted");
+    assert_eq!(
+        answers(&d),
+        ["5.0", "1,250"],
+        "CSV cells are text, not reformatted"
+    );
     assert_eq!(d.examples[1].prompt, "Say \"hi\"");
 
     let d = load_auto(&p).unwrap();
     assert_eq!(answers(&d), ["5.0", "1,250"]);
-    assert_eq!(ids(&d), ["tiny/0", "tiny/1"], "no id/idx/unique_id column: rows are numbered");
+    assert_eq!(
+        ids(&d),
+        ["tiny/0", "tiny/1"],
+        "no id/idx/unique_id column: rows are numbered"
+    );
 
-    let err = format!("{:#}", load_csv(&p, &FieldMap::new("problem", "answer")).unwrap_err());
-    assert!(err.ends_with("tiny.csv line 2: no field 'problem' (fields: qid, question, answer)"), "{err}");
+    let err = format!(
+        "{:#}",
+        load_csv(&p, &FieldMap::new("problem", "answer")).unwrap_err()
+    );
+    assert!(
+        err.ends_with("tiny.csv line 2: no field 'problem' (fields: qid, question, answer)"),
+        "{err}"
+    );
 
-    let p = temp_file("list.csv", "question,final_answer\nq,\"[\"\"$5$\"\"]\"\nr,$x$\n");
+    let p = temp_file(
+        "list.csv",
+        "question,final_answer\nq,\"[\"\"$5$\"\"]\"\nr,$x$\n",
+    );
     let d = load_auto(&p).unwrap();
     assert_eq!(answers(&d), ["5", "x"]);
 
@@ -151,10 +246,16 @@ fn csv_loading() {
 fn detect_reports_missing_fields() {
     let p = temp_file("odd.jsonl", "{\"text\":\"x\",\"label\":\"y\"}\n");
     let err = format!("{:#}", load_auto(&p).unwrap_err());
-    assert!(err.contains("none of problem, question, prompt (fields: text, label)"), "{err}");
+    assert!(
+        err.contains("none of problem, question, prompt (fields: text, label)"),
+        "{err}"
+    );
     let p = temp_file("odd2.jsonl", "{\"prompt\":\"x\",\"label\":\"y\"}\n");
     let err = format!("{:#}", load_auto(&p).unwrap_err());
-    assert!(err.contains("none of answer, final_answer, solution (fields: prompt, label)"), "{err}");
+    assert!(
+        err.contains("none of answer, final_answer, solution (fields: prompt, label)"),
+        "{err}"
+    );
     let p = temp_file("empty.jsonl", "\n\n");
     assert!(format!("{:#}", load_auto(&p).unwrap_err()).contains("no records"));
 }
@@ -165,5 +266,8 @@ fn field_map_serde() {
         r#"{"prompt":"question","answer":"answer","id":null,"answer_extract":"gsm8k_hashes"}"#,
     )
     .unwrap();
-    assert_eq!(m, FieldMap::new("question", "answer").with_extract(AnswerExtract::Gsm8kHashes));
+    assert_eq!(
+        m,
+        FieldMap::new("question", "answer").with_extract(AnswerExtract::Gsm8kHashes)
+    );
 }

@@ -28,7 +28,14 @@ fn eval_prompt(prompt: &str) -> i128 {
 }
 
 fn cfg(n: usize, digits: u32, terms: u32, ops: &str, seed: u64) -> SyntheticConfig {
-    SyntheticConfig { n, digits, terms, ops: ops.into(), seed, ..Default::default() }
+    SyntheticConfig {
+        n,
+        digits,
+        terms,
+        ops: ops.into(),
+        seed,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -37,7 +44,10 @@ fn answers_are_arithmetically_right() {
         cfg(300, 2, 2, "+-", 1),
         cfg(300, 3, 4, "+-*", 2),
         cfg(200, 5, 3, "*", 3),
-        SyntheticConfig { chain_of_thought: true, ..cfg(300, 3, 5, "+-*", 4) },
+        SyntheticConfig {
+            chain_of_thought: true,
+            ..cfg(300, 3, 5, "+-*", 4)
+        },
     ] {
         let d = synthetic_task(&c).unwrap();
         assert_eq!(d.len(), c.n);
@@ -64,15 +74,30 @@ fn answers_are_arithmetically_right() {
 
 #[test]
 fn format_examples() {
-    let c = SyntheticConfig { chain_of_thought: true, ..cfg(1, 2, 3, "+-*", 0) };
-    let p = Problem { operands: vec![3, 45, 6], ops: vec!['*', '-'] };
+    let c = SyntheticConfig {
+        chain_of_thought: true,
+        ..cfg(1, 2, 3, "+-*", 0)
+    };
+    let p = Problem {
+        operands: vec![3, 45, 6],
+        ops: vec!['*', '-'],
+    };
     let e = p.to_example("x".into(), c.chain_of_thought).unwrap();
     assert_eq!(e.prompt, "3*45-6=");
     assert_eq!(e.answer, "129");
-    assert_eq!(e.solution.as_deref(), Some("3*45=135\n135-6=129\n\\boxed{129}"));
-    let p = Problem { operands: vec![5, 12, 3], ops: vec!['-', '+'] };
+    assert_eq!(
+        e.solution.as_deref(),
+        Some("3*45=135\n135-6=129\n\\boxed{129}")
+    );
+    let p = Problem {
+        operands: vec![5, 12, 3],
+        ops: vec!['-', '+'],
+    };
     let e = p.to_example("y".into(), true).unwrap();
-    assert_eq!((e.answer.as_str(), e.solution.as_deref()), ("-4", Some("5-12=-7\n-7+3=-4\n\\boxed{-4}")));
+    assert_eq!(
+        (e.answer.as_str(), e.solution.as_deref()),
+        ("-4", Some("5-12=-7\n-7+3=-4\n\\boxed{-4}"))
+    );
     let e = p.to_example("z".into(), false).unwrap();
     assert_eq!(e.solution.as_deref(), Some("\\boxed{-4}"));
 }
@@ -82,18 +107,37 @@ fn deterministic_distinct_and_seeded() {
     let c = cfg(500, 2, 2, "+-", 9);
     let a = synthetic_task(&c).unwrap();
     assert_eq!(a, synthetic_task(&c).unwrap());
-    assert_ne!(a, synthetic_task(&SyntheticConfig { seed: 10, ..c.clone() }).unwrap());
+    assert_ne!(
+        a,
+        synthetic_task(&SyntheticConfig {
+            seed: 10,
+            ..c.clone()
+        })
+        .unwrap()
+    );
     let prompts: HashSet<_> = a.iter().map(|e| e.prompt.clone()).collect();
-    assert_eq!(prompts.len(), 500, "distinct while the space (20000) allows");
+    assert_eq!(
+        prompts.len(),
+        500,
+        "distinct while the space (20000) allows"
+    );
     assert_eq!(a.name, "synthetic");
     assert_eq!(a.examples[0].id, "synthetic/0");
     // Both short and long operands appear.
     assert!(a.iter().any(|e| e.prompt.len() <= 4) && a.iter().any(|e| e.prompt.len() == 6));
     // min_digits: no operand shorter than 3 digits.
-    let long = synthetic_task(&SyntheticConfig { min_digits: 3, ..cfg(100, 4, 3, "+", 1) }).unwrap();
+    let long = synthetic_task(&SyntheticConfig {
+        min_digits: 3,
+        ..cfg(100, 4, 3, "+", 1)
+    })
+    .unwrap();
     for e in long.iter() {
         let nums = e.prompt.trim_end_matches('=').split('+');
-        assert!(nums.map(str::len).all(|l| (3..=4).contains(&l)), "{}", e.prompt);
+        assert!(
+            nums.map(str::len).all(|l| (3..=4).contains(&l)),
+            "{}",
+            e.prompt
+        );
     }
 }
 
@@ -107,13 +151,20 @@ fn small_spaces_enumerate_and_repeat() {
     assert_eq!(prompts.len(), 100);
     let more = synthetic_task(&cfg(250, 1, 2, "+", 5)).unwrap();
     assert_eq!(more.len(), 250);
-    assert_eq!(more.iter().map(|e| &e.prompt).collect::<HashSet<_>>().len(), 100);
+    assert_eq!(
+        more.iter().map(|e| &e.prompt).collect::<HashSet<_>>().len(),
+        100
+    );
     assert!(synthetic_task(&cfg(0, 2, 2, "+", 0)).unwrap().is_empty());
 }
 
 #[test]
 fn split_is_disjoint() {
-    for c in [cfg(800, 2, 2, "+-", 3), cfg(90, 1, 2, "+", 3), cfg(2000, 3, 3, "+-*", 8)] {
+    for c in [
+        cfg(800, 2, 2, "+-", 3),
+        cfg(90, 1, 2, "+", 3),
+        cfg(2000, 3, 3, "+-*", 8),
+    ] {
         let n_test = (c.distinct_problems() as usize - c.n).min(100);
         let (train, test) = synthetic_split(&c, n_test).unwrap();
         assert_eq!((train.len(), test.len()), (c.n, n_test));
@@ -122,12 +173,21 @@ fn split_is_disjoint() {
         assert_eq!(tr.len(), c.n, "train prompts are distinct");
         assert_eq!(te.len(), n_test, "test prompts are distinct");
         assert!(tr.is_disjoint(&te));
-        let ids: HashSet<_> = train.iter().chain(test.iter()).map(|e| e.id.clone()).collect();
+        let ids: HashSet<_> = train
+            .iter()
+            .chain(test.iter())
+            .map(|e| e.id.clone())
+            .collect();
         assert_eq!(ids.len(), c.n + n_test);
-        assert_eq!((train.name.as_str(), test.name.as_str()), ("synthetic-train", "synthetic-test"));
+        assert_eq!(
+            (train.name.as_str(), test.name.as_str()),
+            ("synthetic-train", "synthetic-test")
+        );
         assert_eq!(synthetic_split(&c, n_test).unwrap(), (train, test));
     }
-    let err = synthetic_split(&cfg(90, 1, 2, "+", 0), 11).unwrap_err().to_string();
+    let err = synthetic_split(&cfg(90, 1, 2, "+", 0), 11)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("allow only 100"), "{err}");
 }
 
@@ -136,7 +196,13 @@ fn bad_configs_are_errors() {
     for (c, msg) in [
         (cfg(1, 0, 2, "+", 0), "digits"),
         (cfg(1, 19, 2, "+", 0), "digits"),
-        (SyntheticConfig { min_digits: 3, ..cfg(1, 2, 2, "+", 0) }, "min_digits"),
+        (
+            SyntheticConfig {
+                min_digits: 3,
+                ..cfg(1, 2, 2, "+", 0)
+            },
+            "min_digits",
+        ),
         (cfg(1, 2, 1, "+", 0), "terms"),
         (cfg(1, 2, 2, "/", 0), "'/'"),
         (cfg(1, 2, 2, "", 0), "empty"),
@@ -150,9 +216,21 @@ fn bad_configs_are_errors() {
 #[test]
 fn config_serde() {
     let c: SyntheticConfig = serde_json::from_str(r#"{"digits": 3, "ops": "+-*"}"#).unwrap();
-    assert_eq!(c, SyntheticConfig { digits: 3, ops: "+-*".into(), ..Default::default() });
-    let err = serde_json::from_str::<SyntheticConfig>(r#"{"digit": 3}"#).unwrap_err().to_string();
+    assert_eq!(
+        c,
+        SyntheticConfig {
+            digits: 3,
+            ops: "+-*".into(),
+            ..Default::default()
+        }
+    );
+    let err = serde_json::from_str::<SyntheticConfig>(r#"{"digit": 3}"#)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown field"), "{err}");
     let d = SyntheticConfig::default();
-    assert_eq!((d.n, d.digits, d.min_digits, d.terms, d.ops.as_str()), (1000, 2, 1, 2, "+-"));
+    assert_eq!(
+        (d.n, d.digits, d.min_digits, d.terms, d.ops.as_str()),
+        (1000, 2, 1, 2, "+-")
+    );
 }

@@ -4,7 +4,7 @@
 //! `dx` over `d`), this one does the same; unknown commands are an error, as they are
 //! for the ANTLR lexer, so the answer then falls back to string comparison.
 
-use super::expr::RelOp;
+use super::node::RelOp;
 use anyhow::{bail, Result};
 
 /// One lexical token.
@@ -75,11 +75,13 @@ pub(crate) enum Tok {
     MatEnd,
 }
 
+#[rustfmt::skip]
 const SKIP_CMDS: &[&str] = &[
     "thinspace", "medspace", "thickspace", "quad", "qquad", "negthinspace", "negmedspace",
     "negthickspace", "vrule", "vcenter", "vbox", "vskip", "vspace", "hfil", "displaystyle",
 ];
 
+#[rustfmt::skip]
 const FUNCS: &[&str] = &[
     "arcsinh", "arccosh", "arctanh", "arsinh", "arcosh", "artanh", "arcsin", "arccos", "arctan",
     "arccsc", "arcsec", "arccot", "sinh", "cosh", "tanh", "sin", "cos", "tan", "csc", "sec", "cot",
@@ -88,6 +90,7 @@ const FUNCS: &[&str] = &[
     "choose", "int", "sum", "prod", "lim",
 ];
 
+#[rustfmt::skip]
 const GREEK: &[&str] = &[
     "alpha", "beta", "delta", "Delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "Theta",
     "vartheta", "iota", "kappa", "lambda", "Lambda", "mu", "nu", "xi", "Xi", "omicron", "pi", "Pi",
@@ -95,6 +98,7 @@ const GREEK: &[&str] = &[
     "Phi", "varphi", "chi", "psi", "Psi", "omega", "Omega", "gamma", "Gamma",
 ];
 
+#[rustfmt::skip]
 const OTHER_SYMBOLS: &[&str] = &[
     "Bbbk", "wp", "nabla", "bigstar", "angle", "nexists", "diagdown", "measuredangle", "eth",
     "diagup", "sphericalangle", "clubsuit", "varnothing", "Diamond", "complement", "diamondsuit",
@@ -104,6 +108,7 @@ const OTHER_SYMBOLS: &[&str] = &[
     "circledS",
 ];
 
+#[rustfmt::skip]
 const ACCENTS: &[&str] = &[
     "acute", "bar", "overline", "breve", "check", "widecheck", "dot", "ddot", "grave", "hat",
     "tilde", "widetilde", "vec", "overrightarrow", "bm", "boldsymbol", "text", "textit", "textbf",
@@ -123,14 +128,9 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Tok>> {
     let mut out = Vec::new();
     let mut i = 0;
     let at = |i: usize, s: &str| -> bool {
-        let mut k = i;
-        for c in s.chars() {
-            if cs.get(k) != Some(&c) {
-                return false;
-            }
-            k += 1;
-        }
-        true
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| cs.get(i + k) == Some(&c))
     };
     while i < cs.len() {
         let c = cs[i];
@@ -140,8 +140,21 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Tok>> {
         }
         // Degree and transpose postfixes are single tokens in the grammar.
         if c == '^' {
-            let degs = ["^\\circ", "^\\degree", "^\\circle", "^°", "^{\\circ}", "^{\\degree}", "^{\\circle}", "^{°}"];
-            if let Some(d) = degs.iter().filter(|d| at(i, d)).max_by_key(|d| d.chars().count()) {
+            let degs = [
+                "^\\circ",
+                "^\\degree",
+                "^\\circle",
+                "^°",
+                "^{\\circ}",
+                "^{\\degree}",
+                "^{\\circle}",
+                "^{°}",
+            ];
+            if let Some(d) = degs
+                .iter()
+                .filter(|d| at(i, d))
+                .max_by_key(|d| d.chars().count())
+            {
                 let len = d.chars().count();
                 // "^\circle" must not be cut to "^\circ" + "le"; longest match handles it.
                 i += len;
@@ -382,9 +395,19 @@ fn lex_word(cs: &[char], k: usize, name: &str, out: &mut Vec<Tok>) -> Result<usi
         return Ok(k);
     }
     if name == "mathbb" {
-        let sets = [("N", "Naturals"), ("Z", "Integers"), ("Q", "Rationals"), ("R", "Reals"), ("C", "Complexes"), ("P", "Primes")];
+        let sets = [
+            ("N", "Naturals"),
+            ("Z", "Integers"),
+            ("Q", "Rationals"),
+            ("R", "Reals"),
+            ("C", "Complexes"),
+            ("P", "Primes"),
+        ];
         for (letter, set) in sets {
-            if cs.get(k) == Some(&'{') && cs.get(k + 2) == Some(&'}') && cs.get(k + 1).map(|c| c.to_string()).as_deref() == Some(letter) {
+            if cs.get(k) == Some(&'{')
+                && cs.get(k + 2) == Some(&'}')
+                && cs.get(k + 1).map(|c| c.to_string()).as_deref() == Some(letter)
+            {
                 out.push(Tok::SetLit(set));
                 return Ok(k + 3);
             }
@@ -401,7 +424,11 @@ fn lex_word(cs: &[char], k: usize, name: &str, out: &mut Vec<Tok>) -> Result<usi
         }
         let mut q = p + 1;
         while q < cs.len() && cs[q] != '}' {
-            q += if cs[q] == '\\' && cs.get(q + 1) == Some(&'}') { 2 } else { 1 };
+            q += if cs[q] == '\\' && cs.get(q + 1) == Some(&'}') {
+                2
+            } else {
+                1
+            };
         }
         if q >= cs.len() {
             bail!("unclosed accent");
@@ -446,7 +473,10 @@ mod tests {
         assert_eq!(lex("!=").ok(), Some(vec![Tok::Rel(RelOp::Ne)]));
         assert_eq!(lex(r"\leq").ok(), Some(vec![Tok::Rel(RelOp::Le)]));
         assert_eq!(lex("dx").ok(), Some(vec![Tok::Diff("dx".into())]));
-        assert_eq!(lex(r"90^{\circ}").ok(), Some(vec![Tok::Num("90".into()), Tok::Degree]));
+        assert_eq!(
+            lex(r"90^{\circ}").ok(),
+            Some(vec![Tok::Num("90".into()), Tok::Degree])
+        );
     }
 
     #[test]
@@ -458,7 +488,10 @@ mod tests {
 
     #[test]
     fn accents_sets_and_errors() {
-        assert_eq!(lex(r"\text{ cm }").ok(), Some(vec![Tok::Accent("text".into(), " cm ".into())]));
+        assert_eq!(
+            lex(r"\text{ cm }").ok(),
+            Some(vec![Tok::Accent("text".into(), " cm ".into())])
+        );
         assert_eq!(lex(r"\mathbb{R}").ok(), Some(vec![Tok::SetLit("Reals")]));
         assert_eq!(lex(r"\{\}").ok(), Some(vec![Tok::SetLit("EmptySet")]));
         assert!(lex(r"\foo").is_err());

@@ -66,7 +66,7 @@ impl Rational {
     }
 
     /// Checked addition.
-    pub fn add(self, o: Rational) -> Option<Rational> {
+    pub fn checked_add(self, o: Rational) -> Option<Rational> {
         let g = gcd(self.den, o.den).max(1);
         let l = self.den.checked_mul(o.den / g)?;
         let a = self.num.checked_mul(l / self.den)?;
@@ -75,17 +75,20 @@ impl Rational {
     }
 
     /// Checked subtraction.
-    pub fn sub(self, o: Rational) -> Option<Rational> {
-        self.add(o.neg()?)
+    pub fn checked_sub(self, o: Rational) -> Option<Rational> {
+        self.checked_add(o.checked_neg()?)
     }
 
     /// Checked negation.
-    pub fn neg(self) -> Option<Rational> {
-        Some(Rational { num: self.num.checked_neg()?, den: self.den })
+    pub fn checked_neg(self) -> Option<Rational> {
+        Some(Rational {
+            num: self.num.checked_neg()?,
+            den: self.den,
+        })
     }
 
     /// Checked multiplication; cross-reduces first so products of reduced fractions rarely overflow.
-    pub fn mul(self, o: Rational) -> Option<Rational> {
+    pub fn checked_mul(self, o: Rational) -> Option<Rational> {
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
         let n = (self.num / g1).checked_mul(o.num / g2)?;
@@ -99,8 +102,8 @@ impl Rational {
     }
 
     /// Checked division.
-    pub fn div(self, o: Rational) -> Option<Rational> {
-        self.mul(o.recip()?)
+    pub fn checked_div(self, o: Rational) -> Option<Rational> {
+        self.checked_mul(o.recip()?)
     }
 
     /// Integer power; exponents are capped because answers never need huge ones and the
@@ -114,11 +117,11 @@ impl Rational {
         let mut acc = Rational::int(1);
         while k > 0 {
             if k & 1 == 1 {
-                acc = acc.mul(base)?;
+                acc = acc.checked_mul(base)?;
             }
             k >>= 1;
             if k > 0 {
-                base = base.mul(base)?;
+                base = base.checked_mul(base)?;
             }
         }
         Some(acc)
@@ -132,7 +135,7 @@ impl Rational {
         if n == 1 {
             return Some(self);
         }
-        if self.num < 0 && n % 2 == 0 {
+        if self.num < 0 && n.is_multiple_of(2) {
             return None;
         }
         let sign = if self.num < 0 { -1 } else { 1 };
@@ -167,7 +170,11 @@ impl Rational {
         }
         let digits = format!("{int_part}{frac_part}");
         let digits = digits.trim_start_matches('0');
-        let mut num: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let mut num: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
         if neg {
             num = -num;
         }
@@ -179,7 +186,7 @@ impl Rational {
     /// the values answers contain.
     pub fn round_decimals(self, places: u32) -> Option<Rational> {
         let scale = 10i128.checked_pow(places)?;
-        let scaled = self.mul(Rational::int(scale))?;
+        let scaled = self.checked_mul(Rational::int(scale))?;
         let floor = scaled.num.div_euclid(scaled.den);
         let rem = Rational::new(scaled.num.rem_euclid(scaled.den), scaled.den)?;
         let half = Rational::new(1, 2)?;
@@ -202,9 +209,15 @@ impl PartialOrd for Rational {
 impl Ord for Rational {
     fn cmp(&self, other: &Self) -> Ordering {
         // Cross-multiplying can overflow; the float comparison is a fine tie-breaker then.
-        match (self.num.checked_mul(other.den), other.num.checked_mul(self.den)) {
+        match (
+            self.num.checked_mul(other.den),
+            other.num.checked_mul(self.den),
+        ) {
             (Some(a), Some(b)) => a.cmp(&b),
-            _ => self.to_f64().partial_cmp(&other.to_f64()).unwrap_or(Ordering::Equal),
+            _ => self
+                .to_f64()
+                .partial_cmp(&other.to_f64())
+                .unwrap_or(Ordering::Equal),
         }
     }
 }
@@ -226,12 +239,7 @@ fn int_root(x: u128, n: u32) -> Option<u128> {
     }
     let guess = (x as f64).powf(1.0 / f64::from(n)).round() as u128;
     // The float guess can be off by one for large x; check the neighbours exactly.
-    for c in guess.saturating_sub(1)..=guess.saturating_add(1) {
-        if c.checked_pow(n) == Some(x) {
-            return Some(c);
-        }
-    }
-    None
+    (guess.saturating_sub(1)..=guess.saturating_add(1)).find(|&c| c.checked_pow(n) == Some(x))
 }
 
 #[cfg(test)]
@@ -251,10 +259,10 @@ mod tests {
 
     #[test]
     fn arithmetic_is_exact() {
-        assert_eq!(r(1, 3).add(r(1, 6)), Some(r(1, 2)));
-        assert_eq!(r(1, 2).sub(r(1, 2)), Some(Rational::int(0)));
-        assert_eq!(r(2, 3).mul(r(3, 4)), Some(r(1, 2)));
-        assert_eq!(r(1, 2).div(r(1, 4)), Some(Rational::int(2)));
+        assert_eq!(r(1, 3).checked_add(r(1, 6)), Some(r(1, 2)));
+        assert_eq!(r(1, 2).checked_sub(r(1, 2)), Some(Rational::int(0)));
+        assert_eq!(r(2, 3).checked_mul(r(3, 4)), Some(r(1, 2)));
+        assert_eq!(r(1, 2).checked_div(r(1, 4)), Some(Rational::int(2)));
         assert_eq!(r(2, 3).powi(-2), Some(r(9, 4)));
         assert_eq!(Rational::int(0).powi(-1), None);
     }
@@ -262,7 +270,7 @@ mod tests {
     #[test]
     fn overflow_is_none_not_panic() {
         let big = Rational::int(i128::MAX / 2);
-        assert_eq!(big.mul(big), None);
+        assert_eq!(big.checked_mul(big), None);
         assert_eq!(Rational::int(10).powi(100), None);
         assert_eq!(Rational::int(2).powi(1_000_000), None);
         assert!(Rational::new(i128::MIN, 1).is_none());
@@ -275,7 +283,10 @@ mod tests {
         assert_eq!(Rational::parse_decimal("-007"), Some(Rational::int(-7)));
         assert_eq!(Rational::parse_decimal("1e5"), None);
         assert_eq!(Rational::parse_decimal("."), None);
-        assert_eq!(Rational::parse_decimal("99999999999999999999999999999999999999999"), None);
+        assert_eq!(
+            Rational::parse_decimal("99999999999999999999999999999999999999999"),
+            None
+        );
     }
 
     #[test]
