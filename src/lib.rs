@@ -1,5 +1,6 @@
 //! layerscript: layer-wise reinforcement learning research on Qwen LLMs, scripted in Rhai.
 
+pub mod analysis;
 pub mod backend;
 pub mod bench;
 pub mod data;
@@ -7,4 +8,5 @@ pub mod eval;
 pub mod model;
 pub mod quickstart;
 pub mod reward;
+pub mod script;
 pub mod train;

@@ -16,10 +16,34 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Hide progress bars (REPL).
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a Rhai script: `layerscript run scripts/boost_b10.rhai --set model=DIR --shard 0/4`.
+    Run {
+        /// The script.
+        file: PathBuf,
+        /// Parameters the script reads with `param("key", default)` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]
+        sets: Vec<(String, String)>,
+        /// Run only shard INDEX of COUNT (the script sees `shard()` and `shard_items(..)`).
+        #[arg(long, value_name = "INDEX/COUNT", value_parser = layerscript::script::runner::parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Stop a script after this many Rhai operations (0 = unlimited).
+        #[arg(long, default_value_t = 0)]
+        max_operations: u64,
+    },
+    /// Run the ```rhai blocks of a Markdown notebook in one scope; writes FILE.out.md beside it.
+    Notebook {
+        /// The notebook (.md).
+        file: PathBuf,
+    },
+    /// The interactive REPL (also what `layerscript` alone starts).
+    Repl,
     /// Write logits (and optionally every layer's output) of a model for a text or ids to safetensors.
     Logits {
         /// HF model folder (config.json + safetensors + tokenizer.json).
@@ -68,6 +92,13 @@ enum Command {
     Bench(layerscript::bench::BenchArgs),
     /// Measure one GRPO update for a single layer vs all parameters (time and peak memory).
     BenchTrain(layerscript::bench::TrainBenchArgs),
+}
+
+fn script_context(quiet: bool) -> layerscript::script::HostContext {
+    layerscript::script::HostContext {
+        quiet,
+        ..Default::default()
+    }
 }
 
 fn main() -> ExitCode {
@@ -147,8 +178,28 @@ fn run() -> Result<ExitCode> {
         },
         Some(Command::Quickstart { out }) => layerscript::quickstart::run(&out)?,
         Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
-        None => {
-            println!("layerscript: see `layerscript --help`");
+        Some(Command::Run {
+            file,
+            sets,
+            shard,
+            max_operations,
+        }) => {
+            let mut ctx = script_context(cli.quiet);
+            ctx.params = sets
+                .iter()
+                .map(|(k, v)| (k.clone(), layerscript::script::host_api::parse_param(v)))
+                .collect();
+            ctx.shard = shard;
+            ctx.limits.max_operations = max_operations;
+            layerscript::script::run_file_with(ctx, &file)?;
+        }
+        Some(Command::Notebook { file }) => {
+            let out =
+                layerscript::script::notebook::run_notebook_with(script_context(cli.quiet), &file)?;
+            println!("wrote {}", out.display());
+        }
+        Some(Command::Repl) | None => {
+            layerscript::script::repl::run_repl(script_context(cli.quiet))?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -420,7 +420,7 @@ mod tests {
         ] {
             assert!(parse_latex(s).is_err(), "{s}");
         }
-        let deep = "(".repeat(500) + "1" + &")".repeat(500);
+        let deep = "(".repeat(500) + "1" + ")".repeat(500).as_str();
         assert!(parse_latex(&deep).is_err());
     }
 }

@@ -393,12 +393,12 @@ mod tests {
             inputs.push(format!("The answer is {s}"));
         }
         inputs.push("(".repeat(5000));
-        inputs.push("{".repeat(5000) + &"}".repeat(4999));
+        inputs.push("{".repeat(5000) + "}".repeat(4999).as_str());
         inputs.push("\\boxed{".repeat(300));
         inputs.push("$".repeat(3001));
         inputs.push("1+".repeat(3000) + "1");
         inputs.push("-".repeat(3000) + "1");
-        inputs.push("\\sqrt{".repeat(500) + "2" + &"}".repeat(500));
+        inputs.push("\\sqrt{".repeat(500) + "2" + "}".repeat(500).as_str());
         assert!(inputs.len() >= 200);
         for a in &inputs {
             let _ = extract_answer(a);

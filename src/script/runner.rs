@@ -1,0 +1,86 @@
+//! `layerscript run FILE --set k=v --shard i/n`: one script, run to the end or to its first
+//! error (rendered with file, line, column and caret).
+
+use super::error::Source;
+use super::host_api::parse_param;
+use super::session::Session;
+use super::HostContext;
+use anyhow::{bail, ensure, Context, Result};
+use std::path::Path;
+
+/// Runs the script at `path` with `--set` parameters (visible as `param("key", default)` and,
+/// for identifier keys, as constants) and an optional `(index, count)` shard.
+pub fn run_file(
+    path: &Path,
+    sets: &[(String, String)],
+    shard: Option<(usize, usize)>,
+) -> Result<()> {
+    let ctx = HostContext {
+        params: sets
+            .iter()
+            .map(|(k, v)| (k.clone(), parse_param(v)))
+            .collect(),
+        shard,
+        ..HostContext::default()
+    };
+    run_file_with(ctx, path)
+}
+
+/// [`run_file`] with a full context (quiet flag, limits, output capture).
+/// `ctx.script_dir` is set to the script's folder.
+pub fn run_file_with(mut ctx: HostContext, path: &Path) -> Result<()> {
+    if let Some((i, n)) = ctx.shard {
+        ensure!(
+            n >= 1 && i < n,
+            "shard {i}/{n} is invalid: need 0 <= index < count"
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading script {}", path.display()))?;
+    ctx.script_dir = Some(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    );
+    let mut session = Session::new(ctx);
+    let src = Source {
+        name: path.display().to_string(),
+        text,
+        line_offset: 0,
+    };
+    let ev = session.eval(&src);
+    if !session.ctx().output.echoes() {
+        print!("{}", ev.printed);
+    }
+    match ev.value {
+        Ok(_) => Ok(()),
+        Err(rendered) => bail!("{rendered}"),
+    }
+}
+
+/// Parses `--shard i/n` (e.g. `2/8`).
+pub fn parse_shard(text: &str) -> Result<(usize, usize)> {
+    let (i, n) = text
+        .split_once('/')
+        .with_context(|| format!("--shard {text:?}: expected INDEX/COUNT, e.g. 0/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {text:?}: bad index"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .with_context(|| format!("--shard {text:?}: bad count"))?;
+    ensure!(n >= 1 && i < n, "--shard {text:?}: need 0 <= index < count");
+    Ok((i, n))
+}
+
+/// Parses `--set key=value` into `(key, value)`.
+pub fn parse_set(text: &str) -> Result<(String, String)> {
+    let (k, v) = text
+        .split_once('=')
+        .with_context(|| format!("--set {text:?}: expected key=value"))?;
+    ensure!(!k.trim().is_empty(), "--set {text:?}: empty key");
+    Ok((k.trim().to_string(), v.to_string()))
+}
