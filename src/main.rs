@@ -41,6 +41,9 @@ enum Command {
     Notebook {
         /// The notebook (.md).
         file: PathBuf,
+        /// Parameters its blocks read with `param("key", default)` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]
+        sets: Vec<(String, String)>,
     },
     /// The interactive REPL (also what `layerscript` alone starts).
     Repl,
@@ -71,6 +74,9 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "runs/quickstart")]
         out: PathBuf,
+        /// Script parameters (`steps`, `k`, `layers`), as for `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]
+        sets: Vec<(String, String)>,
     },
     /// Grade answers offline: `--gold G --pred P` prints true/false; `--jsonl FILE` annotates each
     /// {gold, prediction} line with `verdict`, `gold_extracted`, `pred_extracted`.
@@ -94,18 +100,16 @@ enum Command {
     BenchTrain(layerscript::bench::TrainBenchArgs),
 }
 
-fn script_context(quiet: bool) -> layerscript::script::HostContext {
-    layerscript::script::HostContext {
-        quiet,
-        ..Default::default()
-    }
-}
-
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let msg = format!("{e:#}");
+            if msg.starts_with("error") {
+                eprintln!("{msg}");
+            } else {
+                eprintln!("error: {msg}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -176,7 +180,9 @@ fn run() -> Result<ExitCode> {
             }
             _ => anyhow::bail!("give --gold and --pred, or --jsonl FILE"),
         },
-        Some(Command::Quickstart { out }) => layerscript::quickstart::run(&out)?,
+        Some(Command::Quickstart { out, sets }) => {
+            layerscript::quickstart::run(&out, &sets, cli.quiet)?
+        }
         Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
         Some(Command::Run {
             file,
@@ -184,23 +190,19 @@ fn run() -> Result<ExitCode> {
             shard,
             max_operations,
         }) => {
-            let mut ctx = script_context(cli.quiet);
-            ctx.params = sets
-                .iter()
-                .map(|(k, v)| (k.clone(), layerscript::script::host_api::parse_param(v)))
-                .collect();
+            let mut ctx = layerscript::script::HostContext::from_cli(cli.quiet, &sets);
             ctx.shard = shard;
             ctx.limits.max_operations = max_operations;
             layerscript::script::run_file_with(ctx, &file)?;
         }
-        Some(Command::Notebook { file }) => {
-            let out =
-                layerscript::script::notebook::run_notebook_with(script_context(cli.quiet), &file)?;
+        Some(Command::Notebook { file, sets }) => {
+            let ctx = layerscript::script::HostContext::from_cli(cli.quiet, &sets);
+            let out = layerscript::script::notebook::run_notebook_with(ctx, &file)?;
             println!("wrote {}", out.display());
         }
-        Some(Command::Repl) | None => {
-            layerscript::script::repl::run_repl(script_context(cli.quiet))?
-        }
+        Some(Command::Repl) | None => layerscript::script::repl::run_repl(
+            layerscript::script::HostContext::from_cli(cli.quiet, &[]),
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

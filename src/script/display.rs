@@ -54,6 +54,15 @@ pub fn format_value(v: &Dynamic) -> String {
             .collect();
         return format!("#{{{}}}", items.join(", "));
     }
+    if let Some(m) = v.read_lock::<super::model_api::ModelHandle>() {
+        return m.summary();
+    }
+    if let Some(d) = v.read_lock::<super::data_api::DataHandle>() {
+        return d.summary();
+    }
+    if let Some(r) = v.read_lock::<super::train_api::RunHandle>() {
+        return r.summary();
+    }
     v.to_string()
 }
 

@@ -15,21 +15,24 @@
 pub mod analysis_api;
 mod complete;
 pub mod convert;
+pub mod data_api;
 pub mod display;
 pub mod error;
 mod help;
 pub mod host_api;
 pub mod io;
+pub mod model_api;
 pub mod notebook;
 pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod runner;
 pub mod session;
+pub mod train_api;
 
 pub use error::render_error;
 pub use notebook::run_notebook;
-pub use runner::{run_file, run_file_with};
+pub use runner::{run_file, run_file_with, run_source};
 
 use rhai::plugin::*;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
@@ -147,6 +150,19 @@ pub struct HostContext {
 }
 
 impl HostContext {
+    /// A command-line session's context: the quiet flag and `--set key=value` parameters.
+    pub fn from_cli(quiet: bool, sets: &[(String, String)]) -> Self {
+        let params = sets
+            .iter()
+            .map(|(k, v)| (k.clone(), host_api::parse_param(v)))
+            .collect();
+        Self {
+            quiet,
+            params,
+            ..Default::default()
+        }
+    }
+
     /// `path` made absolute against [`HostContext::base_dir`] when relative.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
@@ -195,17 +211,27 @@ impl<T> OrScript<T> for anyhow::Result<T> {
 /// `#[serde(deny_unknown_fields)]` so a misspelt key is an error naming the valid keys:
 /// "invalid train options: unknown key `lrr`; valid keys are: lr, group."
 pub fn options<T: DeserializeOwned>(map: Map, what: &str) -> Result<T, Box<EvalAltResult>> {
-    rhai::serde::from_dynamic(&Dynamic::from_map(map))
-        .map_err(|e| script_err(error::options_message(what, &error::message(&e))))
+    // Through JSON rather than Rhai's deserializer: it widens ints to floats and narrows f64 to f32
+    // fields, which Rhai's own refuses.
+    let json = serde_json::to_value(Dynamic::from_map(map))
+        .map_err(|e| script_err(format!("invalid {what} options: {e}")))?;
+    serde_json::from_value(json)
+        .map_err(|e| script_err(error::options_message(what, &e.to_string())))
 }
 
 /// The per-domain plugin modules, each registered into the global namespace so scripts call
 /// `read_csv(..)`, not `io::read_csv(..)`. Adding a domain is one line here.
 fn register_modules(engine: &mut Engine) {
+    engine.register_type_with_name::<model_api::ModelHandle>("Model");
+    engine.register_type_with_name::<data_api::DataHandle>("Data");
+    engine.register_type_with_name::<train_api::RunHandle>("Run");
     engine.register_global_module(exported_module!(host_api::host_fns).into());
     engine.register_global_module(exported_module!(analysis_api::analysis_fns).into());
     engine.register_global_module(exported_module!(io::io_fns).into());
     engine.register_global_module(exported_module!(plot::plot_fns).into());
+    engine.register_global_module(exported_module!(model_api::model_fns).into());
+    engine.register_global_module(exported_module!(data_api::data_fns).into());
+    engine.register_global_module(exported_module!(train_api::train_fns).into());
 }
 
 /// Builds the engine: limits, print/debug routed to `ctx.output`, the plugin modules, the
@@ -262,7 +288,36 @@ fn stdlib_resolver(script_dir: Option<&Path>) -> rhai::module_resolvers::ModuleR
         Some(dir) => all.push(FileModuleResolver::new_with_path(dir)),
         None => all.push(FileModuleResolver::new()),
     };
+    all.push(EmbeddedStdlib);
     all
+}
+
+/// The crate's `stdlib/` modules compiled into the binary: the last resort of `import`, so an
+/// installed `layerscript` finds them from any folder.
+const EMBEDDED_STDLIB: [(&str, &str); 2] = [
+    ("layers", include_str!("../../stdlib/layers.rhai")),
+    ("paper", include_str!("../../stdlib/paper.rhai")),
+];
+
+struct EmbeddedStdlib;
+
+impl rhai::ModuleResolver for EmbeddedStdlib {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        _source: Option<&str>,
+        path: &str,
+        pos: rhai::Position,
+    ) -> Result<rhai::Shared<rhai::Module>, Box<EvalAltResult>> {
+        let name = path.strip_suffix(".rhai").unwrap_or(path);
+        let Some((_, text)) = EMBEDDED_STDLIB.iter().find(|(n, _)| *n == name) else {
+            return Err(EvalAltResult::ErrorModuleNotFound(path.to_string(), pos).into());
+        };
+        let mut ast = engine.compile(*text)?;
+        ast.set_source(format!("stdlib/{name}.rhai"));
+        let module = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)?;
+        Ok(module.into())
+    }
 }
 
 #[cfg(test)]

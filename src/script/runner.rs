@@ -2,7 +2,6 @@
 //! error (rendered with file, line, column and caret).
 
 use super::error::Source;
-use super::host_api::parse_param;
 use super::session::Session;
 use super::HostContext;
 use anyhow::{bail, ensure, Context, Result};
@@ -16,12 +15,8 @@ pub fn run_file(
     shard: Option<(usize, usize)>,
 ) -> Result<()> {
     let ctx = HostContext {
-        params: sets
-            .iter()
-            .map(|(k, v)| (k.clone(), parse_param(v)))
-            .collect(),
         shard,
-        ..HostContext::default()
+        ..HostContext::from_cli(false, sets)
     };
     run_file_with(ctx, path)
 }
@@ -43,9 +38,14 @@ pub fn run_file_with(mut ctx: HostContext, path: &Path) -> Result<()> {
             .unwrap_or(Path::new("."))
             .to_path_buf(),
     );
+    run_source(ctx, &path.display().to_string(), text)
+}
+
+/// Runs script `text` (named `name` in error messages) to the end or to its first error.
+pub fn run_source(ctx: HostContext, name: &str, text: String) -> Result<()> {
     let mut session = Session::new(ctx);
     let src = Source {
-        name: path.display().to_string(),
+        name: name.to_string(),
         text,
         line_offset: 0,
     };

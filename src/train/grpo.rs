@@ -496,37 +496,3 @@ impl GrpoTrainer<'_> {
         })
     }
 }
-
-/// Runs `cfg.steps` GRPO steps on `model` under `plan` and returns the trained weights with the
-/// metrics of every step (also appended to `log` when given). `on_step` sees each step's metrics
-/// as it finishes (progress bars, early stopping by returning an error).
-#[allow(clippy::too_many_arguments)]
-pub fn train_grpo(
-    model: Qwen<Compute>,
-    plan: super::plan::TrainingPlan,
-    problems: &[Problem],
-    cfg: &GrpoConfig,
-    stop_ids: Vec<u32>,
-    decode: &dyn Fn(&[u32]) -> String,
-    reward: &mut dyn FnMut(&str, &str, bool) -> Result<f64>,
-    log: Option<&super::runlog::RunLog>,
-    mut on_step: impl FnMut(&StepMetrics) -> Result<()>,
-) -> Result<(Qwen<Compute>, Vec<StepMetrics>)> {
-    let mut policy = Policy::new(model, plan, cfg.optimizer())?;
-    let trainer = GrpoTrainer {
-        cfg: cfg.clone(),
-        problems,
-        stop_ids,
-        decode,
-    };
-    let mut all = Vec::with_capacity(cfg.steps);
-    for step in 0..cfg.steps {
-        let m = trainer.step(&mut policy, step, reward)?;
-        if let Some(l) = log {
-            l.append(&m)?;
-        }
-        on_step(&m)?;
-        all.push(m);
-    }
-    Ok((policy.current(), all))
-}

@@ -8,6 +8,7 @@ pub mod loss;
 pub mod optim;
 pub mod plan;
 pub mod policy;
+pub mod run;
 pub mod runlog;
 pub mod sft;
 

@@ -65,4 +65,38 @@ impl RunLog {
         w.flush()?;
         Ok(())
     }
+
+    /// Reads `metrics.jsonl` (missing: empty), keeps the steps before `step` and rewrites both
+    /// files with only those, so a resumed run continues the log without duplicate steps.
+    pub fn keep_before(&self, step: usize) -> Result<Vec<StepMetrics>> {
+        let path = self.dir.join("metrics.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let mut kept = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let m: StepMetrics = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a metrics line", path.display(), i + 1))?;
+            if m.step < step {
+                kept.push(m);
+            }
+        }
+        for name in ["metrics.jsonl", "metrics.csv"] {
+            let p = self.dir.join(name);
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("cannot rewrite {}", p.display()))?;
+            }
+        }
+        for m in &kept {
+            self.append(m)?;
+        }
+        Ok(kept)
+    }
 }

@@ -1,5 +1,6 @@
 //! Host tests: engine, errors and options; REPL sessions; notebooks; plots; the runner.
 
+mod api;
 mod engine;
 mod errors;
 mod notebook;

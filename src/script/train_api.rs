@@ -1,0 +1,446 @@
+//! Rhai-facing training and evaluation: `grpo`, `dr_grpo`, `sft` return a run (trained model and
+//! per-step metrics); `evaluate` returns scores and per-problem records.
+
+use super::data_api::DataHandle;
+use super::model_api::ModelHandle;
+use super::script_err;
+use crate::eval::EvalReport;
+use crate::train::grpo::{GrpoConfig, Problem};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, EvalAltResult, Map, FLOAT};
+
+/// A finished run: the trained model and one metrics map per step.
+#[derive(Clone)]
+pub struct RunHandle {
+    /// The trained model (same plan as the input).
+    pub model: ModelHandle,
+    /// Per-step metrics maps.
+    pub metrics: Array,
+    /// The run folder, when `out` was given.
+    pub dir: Option<String>,
+}
+
+impl RunHandle {
+    /// `Run(n steps in DIR, Model(...))`.
+    pub fn summary(&self) -> String {
+        let dir = self
+            .dir
+            .as_ref()
+            .map(|d| format!(" in {d}"))
+            .unwrap_or_default();
+        format!(
+            "Run({} steps{dir}, {})",
+            self.metrics.len(),
+            self.model.summary()
+        )
+    }
+}
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// Options of `grpo`/`dr_grpo` that are not [`GrpoConfig`] fields.
+pub const RUN_KEYS: [&str; 4] = ["out", "save_every", "resume", "reward"];
+
+/// The keys of a serialisable config's default (its field names), and which of them are floats.
+pub fn config_keys<T: serde::Serialize + Default>() -> (Vec<String>, Vec<String>) {
+    let v = serde_json::to_value(T::default()).unwrap_or_default();
+    let obj = v.as_object().cloned().unwrap_or_default();
+    let floats = obj
+        .iter()
+        .filter(|(_, x)| x.is_f64())
+        .map(|(k, _)| k.clone())
+        .collect();
+    (obj.keys().cloned().collect(), floats)
+}
+
+/// Splits `opts` into run keys and the rest, rejects unknown keys (listing every valid one),
+/// turns ints into floats where the config wants floats, and deserialises the rest onto `base`.
+pub fn split_options<T>(mut opts: Map, what: &str, base: T, extra: &[&str]) -> RhaiResult<(T, Map)>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let (fields, floats) = config_keys::<T>();
+    let mut valid: Vec<&str> = fields.iter().map(String::as_str).collect();
+    valid.extend_from_slice(extra);
+    super::convert::check_keys(&opts, what, &valid)?;
+    let mut run = Map::new();
+    for k in extra {
+        if let Some(v) = opts.remove(*k) {
+            run.insert((*k).into(), v);
+        }
+    }
+    let floats: Vec<&str> = floats.iter().map(String::as_str).collect();
+    super::convert::floatify(&mut opts, &floats);
+    // Start from `base` (e.g. the Dr. GRPO defaults) and overlay what the script set.
+    let json = serde_json::to_value(&base).map_err(|e| script_err(format!("internal: {e}")))?;
+    let mut merged = match super::convert::from_json(&json)?.try_cast::<Map>() {
+        Some(m) => m,
+        None => return Err(script_err("internal: config is not a map")),
+    };
+    merged.extend(opts);
+    Ok((super::options(merged, what)?, run))
+}
+
+/// Prompts tokenized with the dataset's template, with their answers.
+pub fn problems(m: &ModelHandle, d: &DataHandle) -> anyhow::Result<Vec<Problem>> {
+    d.ds.examples
+        .iter()
+        .zip(d.prompts())
+        .map(|(e, p)| {
+            Ok(Problem {
+                prompt_ids: m.tokenizer.encode(&p)?,
+                answer: e.answer.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A reward value from a Rhai callback: a number or a bool.
+pub fn reward_value(v: Dynamic) -> anyhow::Result<f64> {
+    if let Ok(f) = v.as_float() {
+        return Ok(f);
+    }
+    if let Ok(i) = v.as_int() {
+        return Ok(i as f64);
+    }
+    if let Ok(b) = v.as_bool() {
+        return Ok(if b { 1.0 } else { 0.0 });
+    }
+    anyhow::bail!(
+        "a reward function must return a number or a bool, got {}",
+        v.type_name()
+    )
+}
+
+/// An evaluation report as a map: `accuracy` (= `avg_at_k`), `pass_at_k`, `maj_at_k`, `k`,
+/// `records` (`#{id, correct, answers, responses}` per problem).
+pub fn report_map(r: &EvalReport) -> RhaiResult<Map> {
+    let mut m = Map::new();
+    m.insert("accuracy".into(), (r.accuracy as FLOAT).into());
+    m.insert("avg_at_k".into(), (r.accuracy as FLOAT).into());
+    m.insert("pass_at_k".into(), (r.pass_at_k as FLOAT).into());
+    m.insert("maj_at_k".into(), (r.maj_at_k as FLOAT).into());
+    m.insert("k".into(), (r.k as rhai::INT).into());
+    m.insert("records".into(), rhai::serde::to_dynamic(&r.records)?);
+    Ok(m)
+}
+
+/// Default GRPO options for [`split_options`].
+pub fn grpo_defaults(dr: bool) -> GrpoConfig {
+    if dr {
+        GrpoConfig::dr_grpo()
+    } else {
+        GrpoConfig::default()
+    }
+}
+
+/// The `train` plugin module.
+#[export_module]
+pub mod train_fns {
+    use super::{
+        grpo_defaults, problems, report_map, reward_value, split_options, RunHandle, RUN_KEYS,
+    };
+    use crate::eval::{evaluate as eval, EvalConfig, EvalProblem};
+    use crate::reward::{math_reward, MathGrader, MathRewardConfig};
+    use crate::script::convert::RhaiResult;
+    use crate::script::data_api::DataHandle;
+    use crate::script::model_api::ModelHandle;
+    use crate::script::progress::progress;
+    use crate::script::{host, options, script_err, OrScript};
+    use crate::train::policy::Policy;
+    use crate::train::run::{train_grpo, RunDir};
+    use crate::train::sft::{train_sft, SftConfig};
+    use crate::train::AdamWConfig;
+    use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
+
+    /// A finished training run.
+    pub type Run = RunHandle;
+
+    fn run_grpo(
+        ctx: NativeCallContext,
+        m: ModelHandle,
+        d: DataHandle,
+        opts: Map,
+        dr: bool,
+    ) -> RhaiResult<Run> {
+        let what = if dr { "dr_grpo" } else { "grpo" };
+        let (cfg, run) = split_options(opts, what, grpo_defaults(dr), &RUN_KEYS)?;
+        let h = host(&ctx);
+        let dir = match run.get("out") {
+            Some(v) => Some(h.resolve(&v.to_string())),
+            None => None,
+        };
+        let io = dir.as_ref().map(|d| RunDir {
+            dir: d.clone(),
+            save_every: run
+                .get("save_every")
+                .and_then(|v| v.as_int().ok())
+                .unwrap_or(0)
+                .max(0) as usize,
+            resume: run
+                .get("resume")
+                .and_then(|v| v.as_bool().ok())
+                .unwrap_or(true),
+        });
+        let custom: Option<FnPtr> = match run.get("reward") {
+            Some(v) => Some(v.clone().try_cast::<FnPtr>().ok_or_else(|| {
+                script_err(format!(
+                    "{what}: `reward` must be a function, e.g. |response, answer| ..., got {}",
+                    v.type_name()
+                ))
+            })?),
+            None => None,
+        };
+        let probs = problems(&m, &d).or_script()?;
+        let rcfg = MathRewardConfig {
+            truncated_scores_zero: cfg.truncated_reward_zero,
+        };
+        let mut reward = |text: &str, gold: &str, finished: bool| -> anyhow::Result<f64> {
+            match &custom {
+                Some(f) => {
+                    let v: Dynamic = f
+                        .call_within_context(&ctx, (text.to_string(), gold.to_string(), finished))
+                        .map_err(|e| anyhow::anyhow!("in the reward function: {e}"))?;
+                    reward_value(v)
+                }
+                None => Ok(math_reward(text, gold, finished, &rcfg)),
+            }
+        };
+        let bar = progress(cfg.steps as u64, what);
+        let decoder = m.clone();
+        let out = train_grpo(
+            m.model.clone(),
+            m.plan.clone(),
+            &probs,
+            &cfg,
+            m.eos_ids(),
+            &|ids| decoder.decode(ids),
+            &mut reward,
+            io.as_ref(),
+            |s| {
+                bar.set_position(s.step as u64 + 1);
+                bar.set_message(format!("{what} r={:.2}", s.reward_mean));
+                Ok(())
+            },
+        )
+        .or_script()?;
+        bar.finish_and_clear();
+        let metrics = out
+            .metrics
+            .iter()
+            .map(rhai::serde::to_dynamic)
+            .collect::<RhaiResult<Array>>()?;
+        let model = ModelHandle {
+            model: out.model,
+            source: format!("{what}({})", m.source),
+            ..m
+        };
+        Ok(Run {
+            model,
+            metrics,
+            dir: dir.map(|d| d.display().to_string()),
+        })
+    }
+
+    /// GRPO on the model's plan (all layers unless `train_only`/`boost` said otherwise).
+    /// Options (App. A names): `steps`, `train_batch`, `mini_batch`, `micro_batch`, `group`,
+    /// `epochs`, `max_response_len`, `temperature`, `lr`, `kl_coef`, `kl_type`, `clip_low`,
+    /// `clip_high`, `loss_agg`, `adv_norm`, `seed`, ...; run keys: `out` (folder for
+    /// metrics.jsonl/csv and checkpoints; an existing checkpoint there is resumed), `save_every`,
+    /// `resume` (true), `reward` (a function `|response, answer, finished|` → number or bool;
+    /// default: the math verifier).
+    ///
+    /// ```rhai
+    /// let run = grpo(m.train_only([12]), train, #{ steps: 100, lr: 1e-6, group: 8, out: "runs/l12" });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn grpo(
+        ctx: NativeCallContext,
+        m: ModelHandle,
+        d: DataHandle,
+        opts: Map,
+    ) -> RhaiResult<Run> {
+        run_grpo(ctx, m, d, opts, false)
+    }
+
+    /// Dr. GRPO (Liu et al. 2025): mean-centred advantages, constant length normaliser, no KL;
+    /// same options as `grpo`.
+    #[rhai_fn(return_raw)]
+    pub fn dr_grpo(
+        ctx: NativeCallContext,
+        m: ModelHandle,
+        d: DataHandle,
+        opts: Map,
+    ) -> RhaiResult<Run> {
+        run_grpo(ctx, m, d, opts, true)
+    }
+
+    /// Supervised warm-up: teacher-forced cross-entropy on the examples' worked solutions
+    /// (followed by EOS). Options: `steps` (200), `batch` (32), `seed`, `lr` (1e-3),
+    /// `weight_decay` (0). Trains the model's plan.
+    #[rhai_fn(return_raw)]
+    pub fn sft(m: ModelHandle, d: DataHandle, opts: Map) -> RhaiResult<Run> {
+        let mut opts = opts;
+        let take = |o: &mut Map, k: &str, def: f64| -> RhaiResult<f64> {
+            match o.remove(k) {
+                None => Ok(def),
+                Some(v) => crate::script::convert::num(&v, k),
+            }
+        };
+        let lr = take(&mut opts, "lr", 1e-3)?;
+        let wd = take(&mut opts, "weight_decay", 0.0)?;
+        let cfg: SftConfig = options(opts, "sft (valid keys also: lr, weight_decay)")?;
+        let eos = m.eos_ids();
+        let pairs =
+            d.ds.examples
+                .iter()
+                .zip(d.prompts())
+                .map(|(e, p)| {
+                    let sol = e.solution.as_deref().ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "sft needs worked solutions; example `{}` of {} has none",
+                            e.id,
+                            d.ds.name
+                        )
+                    })?;
+                    let mut target = m.tokenizer.encode(sol)?;
+                    target.extend(eos.first());
+                    Ok((m.tokenizer.encode(&p)?, target))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+                .or_script()?;
+        let optim = AdamWConfig {
+            lr,
+            weight_decay: wd,
+            ..Default::default()
+        };
+        let mut policy = Policy::new(m.model.clone(), m.plan.clone(), optim).or_script()?;
+        let bar = progress(cfg.steps as u64, "sft");
+        let losses = train_sft(&mut policy, &pairs, &cfg, |s, loss| {
+            bar.set_position(s as u64 + 1);
+            bar.set_message(format!("sft {loss:.3}"));
+        })
+        .or_script()?;
+        bar.finish_and_clear();
+        let metrics = losses
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut row = Map::new();
+                row.insert("step".into(), (i as rhai::INT).into());
+                row.insert("loss".into(), (*l).into());
+                Dynamic::from_map(row)
+            })
+            .collect();
+        let model = ModelHandle {
+            model: policy.current(),
+            source: format!("sft({})", m.source),
+            ..m
+        };
+        Ok(Run {
+            model,
+            metrics,
+            dir: None,
+        })
+    }
+
+    /// The model a run folder holds: `base` with the parameters its checkpoint trained put back
+    /// (the folder given as `out` to `grpo`, or its `checkpoint/`). The plan is the run's.
+    #[rhai_fn(return_raw)]
+    pub fn load_run(
+        ctx: NativeCallContext,
+        base: ModelHandle,
+        dir: &str,
+    ) -> RhaiResult<ModelHandle> {
+        let d = host(&ctx).resolve(dir);
+        let ck = if d.join("checkpoint").is_dir() {
+            d.join("checkpoint")
+        } else {
+            d
+        };
+        let (policy, state) =
+            crate::train::checkpoint::load(base.model.clone(), AdamWConfig::default(), &ck)
+                .or_script()?;
+        Ok(ModelHandle {
+            model: policy.current(),
+            plan: state.plan,
+            source: ck.display().to_string(),
+            ..base
+        })
+    }
+
+    /// Whether a response's final answer (last `\boxed{}`, `#### x`, `Answer: x`) equals `gold`
+    /// under the math verifier's normalisations.
+    pub fn verify(gold: &str, response: &str) -> bool {
+        crate::reward::is_equivalent(gold, response)
+    }
+
+    /// Whether an already extracted answer equals `gold` (for voted answers).
+    pub fn answer_correct(gold: &str, answer: &str) -> bool {
+        crate::reward::answers_equal(gold, answer)
+    }
+
+    /// The final answer a response gives, or `()` when it gives none.
+    pub fn extract_answer(response: &str) -> Dynamic {
+        crate::reward::extract_answer(response)
+            .map(Dynamic::from)
+            .unwrap_or(Dynamic::UNIT)
+    }
+
+    /// The trained model.
+    #[rhai_fn(get = "model", pure)]
+    pub fn run_model(r: &mut Run) -> ModelHandle {
+        r.model.clone()
+    }
+
+    /// One metrics map per step (GRPO: reward_mean, accuracy, kl, clip_frac, entropy,
+    /// response_len, grad_norm, weight_change, timings; SFT: loss).
+    #[rhai_fn(pure)]
+    pub fn metrics(r: &mut Run) -> Array {
+        r.metrics.clone()
+    }
+
+    /// `Run(model, steps)`.
+    #[rhai_fn(global, name = "to_string", name = "to_debug", pure)]
+    pub fn run_to_string(r: &mut Run) -> String {
+        r.summary()
+    }
+
+    /// Scores a model on a dataset: `samples` per problem (k), `temperature` (0 = greedy),
+    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy, avg_at_k,
+    /// pass_at_k, maj_at_k, k, records}`; each record is `#{id, correct, answers, responses}`.
+    ///
+    /// ```rhai
+    /// let r = evaluate(m, benchmark("math500"), #{ samples: 4, temperature: 0.6 });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn evaluate(m: ModelHandle, d: DataHandle, opts: Map) -> RhaiResult<Map> {
+        let (cfg, _) = split_options(opts, "evaluate", EvalConfig::default(), &[])?;
+        let probs =
+            d.ds.examples
+                .iter()
+                .zip(d.prompts())
+                .map(|(e, p)| {
+                    Ok(EvalProblem {
+                        id: e.id.clone(),
+                        prompt_ids: m.tokenizer.encode(&p)?,
+                        answer: e.answer.clone(),
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+                .or_script()?;
+        let bar = progress(probs.len() as u64, "evaluate");
+        let report = eval(
+            &m.model,
+            &probs,
+            &cfg,
+            &m.eos_ids(),
+            &|ids| m.decode(ids),
+            &MathGrader,
+            |done, _| bar.set_position(done as u64),
+        )
+        .or_script()?;
+        bar.finish_and_clear();
+        report_map(&report)
+    }
+}
