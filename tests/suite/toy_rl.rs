@@ -130,7 +130,7 @@ fn paper_scripts_on_the_toy() {
         ..Default::default()
     };
     let md =
-        layerscript::script::notebook::run_notebook_with(ctx, Path::new("notebooks/toy_report.md"))
+        layerscript::script::notebook::run_notebook_with(ctx, Path::new("scripts/toy_report.md"))
             .unwrap();
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(
