@@ -7,6 +7,7 @@ pub mod kv_cache;
 pub mod load;
 pub mod logprobs;
 pub mod qwen;
+pub mod step;
 pub mod tokenizer;
 
 pub use config::{Family, QwenConfig};

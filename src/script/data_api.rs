@@ -35,17 +35,12 @@ impl DataHandle {
     }
 }
 
-/// Where benchmark names are looked up: `$LAYERSCRIPT_DATA`, else `../shared/data` or `data`
-/// (whichever exists), relative to the current directory.
+/// Where benchmark names are looked up: `$LAYERSCRIPT_DATA` when set, else the six test sets
+/// shipped in the crate's `assets/data` (see its SOURCES.md).
 pub fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("LAYERSCRIPT_DATA") {
-        return PathBuf::from(d);
-    }
-    ["../shared/data", "data"]
-        .iter()
+    std::env::var_os("LAYERSCRIPT_DATA")
         .map(PathBuf::from)
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| PathBuf::from("data"))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/data")))
 }
 
 /// Field map options of `load_jsonl` / `load_csv`.
@@ -120,7 +115,7 @@ pub mod data_fns {
     }
 
     /// A benchmark by name (gsm8k, math500, aime24, amc23, minerva_math, olympiadbench; looked up
-    /// in `$LAYERSCRIPT_DATA` or ../shared/data) or a .jsonl/.csv path with detected fields.
+    /// in `$LAYERSCRIPT_DATA` or the shipped assets/data) or a .jsonl/.csv path with detected fields.
     #[rhai_fn(return_raw)]
     pub fn benchmark(ctx: NativeCallContext, name_or_path: &str) -> RhaiResult<Data> {
         let h = host(&ctx);

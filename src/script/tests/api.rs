@@ -164,3 +164,23 @@ fn data_api() {
         .as_bool()
         .unwrap());
 }
+
+#[test]
+fn shipped_benchmarks_load_by_name() {
+    assert_eq!(
+        eval(r#"benchmark("gsm8k").len"#).unwrap().as_int().unwrap(),
+        1319
+    );
+    assert_eq!(
+        eval(r#"benchmark("math500").len"#)
+            .unwrap()
+            .as_int()
+            .unwrap(),
+        500
+    );
+    let e = eval_err(r#"benchmark("gsm9k")"#);
+    assert!(
+        e.contains("unknown benchmark 'gsm9k'") && e.contains("gsm8k"),
+        "{e}"
+    );
+}
