@@ -131,6 +131,10 @@ pub fn tiny(opts: &TinyOptions) -> Result<ModelHandle> {
         other => anyhow::bail!("family `{other}` is not supported: use qwen3 or qwen2"),
     };
     anyhow::ensure!(
+        opts.layers > 0 && opts.hidden > 0 && opts.intermediate > 0,
+        "tiny_model: layers, hidden and intermediate must be ≥ 1"
+    );
+    anyhow::ensure!(
         opts.heads > 0
             && opts.kv_heads > 0
             && opts.hidden % opts.heads == 0

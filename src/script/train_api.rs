@@ -416,6 +416,12 @@ pub mod train_fns {
     #[rhai_fn(return_raw)]
     pub fn evaluate(m: ModelHandle, d: DataHandle, opts: Map) -> RhaiResult<Map> {
         let (cfg, _) = split_options(opts, "evaluate", EvalConfig::default(), &[])?;
+        if d.ds.is_empty() {
+            return Err(script_err(format!(
+                "evaluate: dataset `{}` is empty",
+                d.ds.name
+            )));
+        }
         let probs =
             d.ds.examples
                 .iter()

@@ -51,6 +51,13 @@ fn bad_layers_and_keys_are_named_with_their_line() {
         e.contains("unknown key `sample`") && e.contains("samples"),
         "{e}"
     );
+    let e = eval_err("tiny_model(#{ layers: 0 })");
+    assert!(
+        e.contains("layers, hidden and intermediate must be ≥ 1"),
+        "{e}"
+    );
+    let e = eval_err(&format!("{SETUP}\nevaluate(m, ds.take(0), #{{}})"));
+    assert!(e.contains("is empty"), "{e}");
     let e = eval_err("tiny_model(#{ family: \"llama\" })");
     assert!(e.contains("family `llama` is not supported"), "{e}");
 }
