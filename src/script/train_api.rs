@@ -170,17 +170,25 @@ pub mod train_fns {
             Some(v) => Some(h.resolve(&v.to_string())),
             None => None,
         };
+        let save_every = match run.get("save_every") {
+            None => 0,
+            Some(v) => crate::script::convert::count(
+                v.as_int().map_err(|t| {
+                    script_err(format!("{what}: `save_every` must be an int, got {t}"))
+                })?,
+                "save_every",
+            )?,
+        };
+        let resume = match run.get("resume") {
+            None => true,
+            Some(v) => v.as_bool().map_err(|t| {
+                script_err(format!("{what}: `resume` must be true or false, got {t}"))
+            })?,
+        };
         let io = dir.as_ref().map(|d| RunDir {
             dir: d.clone(),
-            save_every: run
-                .get("save_every")
-                .and_then(|v| v.as_int().ok())
-                .unwrap_or(0)
-                .max(0) as usize,
-            resume: run
-                .get("resume")
-                .and_then(|v| v.as_bool().ok())
-                .unwrap_or(true),
+            save_every,
+            resume,
         });
         let custom: Option<FnPtr> = match run.get("reward") {
             Some(v) => Some(v.clone().try_cast::<FnPtr>().ok_or_else(|| {
@@ -207,14 +215,13 @@ pub mod train_fns {
             }
         };
         let bar = progress(cfg.steps as u64, what);
-        let decoder = m.clone();
         let out = train_grpo(
             m.model.clone(),
             m.plan.clone(),
             &probs,
             &cfg,
             m.eos_ids(),
-            &|ids| decoder.decode(ids),
+            &|ids| m.decode(ids),
             &mut reward,
             io.as_ref(),
             |s| {
@@ -225,6 +232,13 @@ pub mod train_fns {
         )
         .or_script()?;
         bar.finish_and_clear();
+        if let (Some(d), true) = (&dir, out.resumed_at > 0) {
+            eprintln!(
+                "{what}: resumed the run in {} at step {}",
+                d.display(),
+                out.resumed_at
+            );
+        }
         let metrics = out
             .metrics
             .iter()

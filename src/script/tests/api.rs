@@ -51,6 +51,10 @@ fn bad_layers_and_keys_are_named_with_their_line() {
         e.contains("unknown key `sample`") && e.contains("samples"),
         "{e}"
     );
+    let e = eval_err(&format!(
+        "{SETUP}\ngrpo(m, ds, quick + #{{ out: \"x\", save_every: \"5\" }})"
+    ));
+    assert!(e.contains("`save_every` must be an int"), "{e}");
     let e = eval_err("tiny_model(#{ layers: 0 })");
     assert!(
         e.contains("layers, hidden and intermediate must be ≥ 1"),
