@@ -18,7 +18,7 @@ pub mod convert;
 pub mod data_api;
 pub mod display;
 pub mod error;
-mod help;
+pub mod help;
 pub mod host_api;
 pub mod io;
 pub mod model_api;

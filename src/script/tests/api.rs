@@ -195,3 +195,34 @@ fn shipped_benchmarks_load_by_name() {
         "{e}"
     );
 }
+
+#[test]
+fn every_host_function_has_a_doc_for_help() {
+    let s = session();
+    let all = crate::script::help::functions(s.engine(), s.lib(), false);
+    for name in [
+        "grpo",
+        "dr_grpo",
+        "sft",
+        "evaluate",
+        "load_model",
+        "tiny_model",
+        "train_only",
+        "boost",
+        "weight_change",
+        "benchmark",
+        "contribution",
+        "bar_chart",
+    ] {
+        assert!(
+            all.iter().any(|f| f.name == name),
+            "`{name}` is not listed by :help"
+        );
+    }
+    let missing: Vec<String> = all
+        .into_iter()
+        .filter(|f| f.doc.is_empty())
+        .map(|f| f.signature)
+        .collect();
+    assert!(missing.is_empty(), "undocumented: {missing:#?}");
+}
