@@ -42,7 +42,8 @@ fn strip_doc(lines: &[Value]) -> String {
 /// `Dynamic` → `any`.
 pub fn script_type(rust: &str) -> String {
     let t = rust.trim().replace(' ', "");
-    let t = t.strip_prefix("rhai::").unwrap_or(&t);
+    let t = t.strip_prefix("&mut").unwrap_or(&t);
+    let t = t.strip_prefix("rhai::").unwrap_or(t);
     let t = t.strip_prefix("std::ops::").unwrap_or(t);
     let inner = |prefix: &str, suffix: &str| {
         t.strip_prefix(prefix)

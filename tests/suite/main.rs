@@ -1,5 +1,6 @@
 //! One integration-test binary for the whole crate; each module is one area.
 
+mod cli; // the binary: piped REPL, run errors and shards, verify
 mod fixtures; // reading the HF reference fixtures
 mod grpo_parity; // TRL GRPOTrainer loss and gradient parity
 mod model_io; // loading errors, save/load round trip, random models
