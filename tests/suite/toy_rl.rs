@@ -101,7 +101,7 @@ fn paper_scripts_on_the_toy() {
     assert!(strategies
         .iter()
         .all(|r| (0.0..=1.0).contains(&num(r, "score"))));
-    let boosted = std::fs::read_to_string(out.join("boost_b1/checkpoint/state.json")).unwrap();
+    let boosted = std::fs::read_to_string(out.join("boost_B1/checkpoint/state.json")).unwrap();
     let plan: serde_json::Value = serde_json::from_str(&boosted).unwrap();
     assert_eq!(
         plan["plan"]["layers"],
