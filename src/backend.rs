@@ -30,6 +30,13 @@ pub fn name() -> &'static str {
     }
 }
 
+/// The device scripts and the quickstart use: `$LAYERSCRIPT_DEVICE` (same syntax as `--device`),
+/// else the compiled-in backend's default.
+pub fn script_device() -> Result<Device> {
+    let spec = std::env::var("LAYERSCRIPT_DEVICE").unwrap_or_default();
+    device(&spec).map_err(|e| anyhow::anyhow!("LAYERSCRIPT_DEVICE={spec}: {e}"))
+}
+
 /// Parses `--device`: `cpu` (flex builds), `wgpu` / `wgpu:N`, `cuda` / `cuda:N`; `auto` or empty
 /// takes the compiled-in backend's default device.
 pub fn device(spec: &str) -> Result<Device> {

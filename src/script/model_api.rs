@@ -39,7 +39,7 @@ impl ModelHandle {
 
     /// Loads an HF folder (config.json, safetensors, tokenizer.json).
     pub fn load(dir: &Path) -> Result<Self> {
-        let dev = backend::device("auto")?;
+        let dev = backend::script_device()?;
         let model = crate::model::load_model::<Compute>(dir, &dev)?;
         let tokenizer = Tokenizer::from_dir(dir)
             .with_context(|| format!("loading the tokenizer of {}", dir.display()))?;
@@ -155,7 +155,7 @@ pub fn tiny(opts: &TinyOptions) -> Result<ModelHandle> {
         opts.intermediate,
         vocab,
     );
-    let model = crate::model::random_model::<Compute>(&cfg, opts.seed, &backend::device("auto")?)?;
+    let model = crate::model::random_model::<Compute>(&cfg, opts.seed, &backend::script_device()?)?;
     Ok(ModelHandle::new(model, Arc::new(tokenizer), "tiny"))
 }
 
