@@ -5,6 +5,7 @@ pub mod backend;
 pub mod bench;
 pub mod data;
 pub mod eval;
+pub mod interrupt;
 pub mod model;
 pub mod quickstart;
 pub mod reward;

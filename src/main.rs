@@ -117,6 +117,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    layerscript::interrupt::install();
     match cli.command {
         Some(Command::Logits {
             model,

@@ -145,6 +145,7 @@ pub fn message(err: &EvalAltResult) -> String {
              (a runaway loop?)"
                 .to_string()
         }
+        EvalAltResult::ErrorTerminated(_, _) => "interrupted (Ctrl-C)".to_string(),
         EvalAltResult::ErrorStackOverflow(_) => {
             "stack overflow: calls nested deeper than max_call_levels (runaway recursion?)"
                 .to_string()

@@ -247,6 +247,8 @@ pub fn build_engine(ctx: HostContext) -> Engine {
     if ctx.quiet {
         progress::set_quiet(true);
     }
+    // Ctrl-C (see `crate::interrupt`) stops a script at its next operation.
+    engine.on_progress(|_| crate::interrupt::take().then(|| Dynamic::from("interrupted")));
 
     let out = ctx.output.clone();
     engine.on_print(move |s| out.line(s));

@@ -138,6 +138,23 @@ pub fn train_grpo(
         let verdict = on_step(&m);
         all.push(m);
         verdict?;
+        if done < cfg.steps && crate::interrupt::take() {
+            match io {
+                Some(io) => {
+                    save(&policy, done, &io.checkpoint())?;
+                    bail!(
+                        "interrupted after step {done} of {}; checkpoint saved in {} (run again with \
+                         the same settings to resume)",
+                        cfg.steps,
+                        io.checkpoint().display()
+                    );
+                }
+                None => bail!(
+                    "interrupted after step {done} of {} (give `out` to keep runs)",
+                    cfg.steps
+                ),
+            }
+        }
     }
     Ok(RunResult {
         model: policy.current(),

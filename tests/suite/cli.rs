@@ -108,3 +108,80 @@ fn verify_prints_the_verdict() {
     let out = layerscript(&["verify", "--gold", "3", "--pred", "\\boxed{4}"], "");
     assert_eq!(text(&out.stdout).trim(), "false");
 }
+
+/// Ctrl-C during `grpo`: the step in flight finishes, a checkpoint is written, the script fails
+/// with a message saying where; running it again resumes from that step.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_checkpoints_and_the_rerun_resumes() {
+    let dir = std::env::temp_dir().join(format!("layerscript-cli-int-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("long.rhai");
+    let run_dir = dir.join("run");
+    std::fs::write(
+        &script,
+        format!(
+            "let m = tiny_model(#{{ layers: 2, hidden: 32, heads: 2, kv_heads: 1, intermediate: 64 }});\n\
+             let ds = synthetic_task(#{{ n: 8, digits: 1, ops: \"+\" }});\n\
+             let r = grpo(m.train_only(1), ds, #{{ steps: param(\"steps\", 100000), train_batch: 2, mini_batch: 2, \
+             micro_batch: 4, group: 2, max_response_len: 4, lr: 1e-3, out: \"{}\" }});\n\
+             print(`steps ${{r.metrics().len()}}`);\n",
+            run_dir.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_layerscript"))
+        .args(["run", script.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = run_dir.join("metrics.jsonl");
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(&metrics)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(t0.elapsed().as_secs() < 120, "no training steps logged");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("interrupted after step") && err.contains("checkpoint saved"),
+        "{err}"
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("checkpoint/state.json")).unwrap(),
+    )
+    .unwrap();
+    let saved = state["step"].as_u64().unwrap();
+    let logged = std::fs::read_to_string(&metrics).unwrap().lines().count() as u64;
+    assert_eq!(saved, logged, "the checkpoint holds every logged step");
+    // Rerun with a finite budget: it resumes at `saved` and finishes.
+    let steps = saved + 2;
+    let out = layerscript(
+        &[
+            "run",
+            script.to_str().unwrap(),
+            "--set",
+            &format!("steps={steps}"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!(
+        "resumed the run in {} at step {saved}",
+        run_dir.display()
+    )));
+    assert!(text(&out.stdout).contains(&format!("steps {steps}")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
