@@ -17,7 +17,7 @@ fn multi_turn_and_tools_match_jinja2() {
     ];
     let tools = json!([{"function": {"description": "Adds <a> & 'b' é", "name": "calc",
         "parameters": {"properties": {"x": {"type": "integer"}}, "type": "object"}}, "type": "function"}]);
-    let q3 = load("qwen3-trim4096").unwrap();
+    let q3 = load("qwen3-trim4096");
     let a = q3
         .apply_chat_template(&conv, true, json!({"enable_thinking": false}))
         .unwrap();
@@ -30,7 +30,7 @@ fn multi_turn_and_tools_match_jinja2() {
         .apply_chat_template(&conv[1..2], true, json!({"tools": tools}))
         .unwrap();
     assert_eq!(b, "<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{\"function\": {\"description\": \"Adds <a> & 'b' é\", \"name\": \"calc\", \"parameters\": {\"properties\": {\"x\": {\"type\": \"integer\"}}, \"type\": \"object\"}}, \"type\": \"function\"}\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n<|im_start|>user\nWhat is 1+1?<|im_end|>\n<|im_start|>assistant\n");
-    let q25 = load("qwen2.5-trim4096").unwrap();
+    let q25 = load("qwen2.5-trim4096");
     let c = q25.apply_chat_template(&conv, false, json!({})).unwrap();
     assert_eq!(c, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 1+1?<|im_end|>\n<|im_start|>assistant\n<think>\nI add.\n</think>\n\nThe answer is 2.<|im_end|>\n<|im_start|>user\nAnd 2+2?<|im_end|>\n");
 }
@@ -47,7 +47,7 @@ fn tojson_matches_python_json_dumps() {
         ("{{ x|tojson(false, 1) }}", "{\n \"a\": \"é<>&'\\\"\\n😀\",\n \"b\": [\n  1,\n  2.5,\n  {\n   \"a\": true,\n   \"z\": null\n  }\n ],\n \"e\": [],\n \"o\": {}\n}"),
     ];
     let x = json!({"a": "é<>&'\"\n😀", "b": [1, 2.5, {"a": true, "z": null}], "e": [], "o": {}});
-    let mut tok = load("qwen3-trim4096").unwrap();
+    let mut tok = load("qwen3-trim4096");
     for (template, want) in cases {
         tok.set_chat_template(template).unwrap();
         assert_eq!(
@@ -65,7 +65,7 @@ fn tojson_matches_python_json_dumps() {
 
 #[test]
 fn template_globals_and_errors() {
-    let mut tok = load("qwen3-trim4096").unwrap();
+    let mut tok = load("qwen3-trim4096");
     tok.set_chat_template("{{ raise_exception('Only user and assistant roles are supported!') }}")
         .unwrap();
     let e = format!(

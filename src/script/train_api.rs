@@ -81,17 +81,16 @@ where
     Ok((super::options(merged, what)?, run))
 }
 
-/// Prompts tokenized with the dataset's template, with their answers.
-pub fn problems(m: &ModelHandle, d: &DataHandle) -> anyhow::Result<Vec<Problem>> {
+/// Every example with its prompt (the dataset's template applied) tokenized by the model's
+/// tokenizer; what `grpo`, `sft` and `evaluate` all start from.
+pub fn encoded<'a>(
+    m: &ModelHandle,
+    d: &'a DataHandle,
+) -> anyhow::Result<Vec<(&'a crate::data::Example, Vec<u32>)>> {
     d.ds.examples
         .iter()
         .zip(d.prompts())
-        .map(|(e, p)| {
-            Ok(Problem {
-                prompt_ids: m.tokenizer.encode(&p)?,
-                answer: e.answer.clone(),
-            })
-        })
+        .map(|(e, p)| Ok((e, m.tokenizer.encode(&p)?)))
         .collect()
 }
 
@@ -138,7 +137,7 @@ pub fn grpo_defaults(dr: bool) -> GrpoConfig {
 #[export_module]
 pub mod train_fns {
     use super::{
-        grpo_defaults, problems, report_map, reward_value, split_options, RunHandle, RUN_KEYS,
+        encoded, grpo_defaults, report_map, reward_value, split_options, RunHandle, RUN_KEYS,
     };
     use crate::eval::{evaluate as eval, EvalConfig, EvalProblem};
     use crate::reward::{math_reward, MathGrader, MathRewardConfig};
@@ -199,7 +198,14 @@ pub mod train_fns {
             })?),
             None => None,
         };
-        let probs = problems(&m, &d).or_script()?;
+        let probs: Vec<Problem> = encoded(&m, &d)
+            .or_script()?
+            .into_iter()
+            .map(|(e, prompt_ids)| Problem {
+                prompt_ids,
+                answer: e.answer.clone(),
+            })
+            .collect();
         let rcfg = MathRewardConfig {
             truncated_scores_zero: cfg.truncated_reward_zero,
         };
@@ -305,24 +311,23 @@ pub mod train_fns {
         let wd = take(&mut opts, "weight_decay", 0.0)?;
         let cfg: SftConfig = options(opts, "sft (valid keys also: lr, weight_decay)")?;
         let eos = m.eos_ids();
-        let pairs =
-            d.ds.examples
-                .iter()
-                .zip(d.prompts())
-                .map(|(e, p)| {
-                    let sol = e.solution.as_deref().ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "sft needs worked solutions; example `{}` of {} has none",
-                            e.id,
-                            d.ds.name
-                        )
-                    })?;
-                    let mut target = m.tokenizer.encode(sol)?;
-                    target.extend(eos.first());
-                    Ok((m.tokenizer.encode(&p)?, target))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
-                .or_script()?;
+        let pairs = encoded(&m, &d)
+            .or_script()?
+            .into_iter()
+            .map(|(e, prompt)| {
+                let sol = e.solution.as_deref().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "sft needs worked solutions; example `{}` of {} has none",
+                        e.id,
+                        d.ds.name
+                    )
+                })?;
+                let mut target = m.tokenizer.encode(sol)?;
+                target.extend(eos.first());
+                Ok((prompt, target))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+            .or_script()?;
         let optim = AdamWConfig {
             lr,
             weight_decay: wd,
@@ -436,19 +441,15 @@ pub mod train_fns {
                 d.ds.name
             )));
         }
-        let probs =
-            d.ds.examples
-                .iter()
-                .zip(d.prompts())
-                .map(|(e, p)| {
-                    Ok(EvalProblem {
-                        id: e.id.clone(),
-                        prompt_ids: m.tokenizer.encode(&p)?,
-                        answer: e.answer.clone(),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
-                .or_script()?;
+        let probs: Vec<EvalProblem> = encoded(&m, &d)
+            .or_script()?
+            .into_iter()
+            .map(|(e, prompt_ids)| EvalProblem {
+                id: e.id.clone(),
+                prompt_ids,
+                answer: e.answer.clone(),
+            })
+            .collect();
         let bar = progress(probs.len() as u64, "evaluate");
         let report = eval(
             &m.model,

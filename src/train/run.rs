@@ -24,15 +24,6 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// A run directory that checkpoints only at the end and resumes.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self {
-            dir: dir.into(),
-            save_every: 0,
-            resume: true,
-        }
-    }
-
     /// The checkpoint folder.
     pub fn checkpoint(&self) -> PathBuf {
         self.dir.join("checkpoint")

@@ -5,6 +5,5 @@ mod fixtures; // reading the HF reference fixtures
 mod grpo_parity; // TRL GRPOTrainer loss and gradient parity
 mod model_io; // loading errors, save/load round trip, random models
 mod parity; // HF transformers parity on every fixture model
-mod tokenizer; // encodings, decodes, chat templates, llama.cpp vectors
-mod toy_rl; // SFT + GRPO on the synthetic task raises held-out accuracy
+mod toy_rl; // the paper scripts end to end on the toy: RL raises held-out accuracy
 mod train; // frozen parameters, optimizer state, checkpoint resume
