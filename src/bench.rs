@@ -206,11 +206,8 @@ fn peak_rss_mib() -> f64 {
 /// the last layer, on the same batch, each in a fresh process; prints time and peak-RSS ratios
 /// against full training.
 pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
-    use crate::model::logprobs::{token_logprobs, PackedBatch};
-    use crate::train::{
-        aggregate, grpo_token_loss, optim::accumulate, policy::Policy, ClipConfig, GradStore,
-        LossAgg, TrainingPlan,
-    };
+    use crate::train::grpo::{GrpoConfig, GrpoTrainer, Rollout, Rollouts, Targets, UpdateSums};
+    use crate::train::{policy::Policy, TrainingPlan};
     let m = &args.model;
     let dev: Device = backend::device(&m.device)?;
     let cfg = QwenConfig::tiny(
@@ -237,7 +234,6 @@ pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
                 .collect()
         })
         .collect();
-    let batch = PackedBatch::new(&prompts, &comps, 0)?;
     let mid = m.layers / 2;
     let plans = [
         ("full", TrainingPlan::full(m.layers)),
@@ -307,35 +303,49 @@ pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
             ..Default::default()
         },
     )?;
+    // The trainer's own update path: one mini-batch of every rollout, one micro-batch,
+    // on-policy (old = detached current), no KL, alternating ±1 advantages.
+    let trainer = GrpoTrainer {
+        cfg: GrpoConfig {
+            train_batch: 1,
+            mini_batch: 1,
+            micro_batch: args.rollouts,
+            group: args.rollouts,
+            max_response_len: args.response_len,
+            kl_coef: 0.0,
+            ..GrpoConfig::default()
+        },
+        problems: &[],
+        stop_ids: vec![],
+        decode: &|_| String::new(),
+    };
+    let rollouts = Rollouts {
+        prompts: prompts.clone(),
+        items: comps
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Rollout {
+                prompt: i,
+                tokens: c.clone(),
+                finished: true,
+                reward: 0.0,
+                adv: if i % 2 == 0 { 1.0 } else { -1.0 },
+            })
+            .collect(),
+    };
+    let minis = trainer.minibatches(rollouts.items.len());
     let mut step = || -> Result<()> {
-        let logp = token_logprobs(&policy.model, &batch, 1.0);
-        let [b, c] = logp.dims();
-        let adv = burn::tensor::Tensor::from_data(
-            burn::tensor::TensorData::new(
-                (0..b)
-                    .map(|i| if i % 2 == 0 { 1.0f32 } else { -1.0 })
-                    .collect::<Vec<_>>(),
-                [b],
-            ),
-            &dev,
-        );
-        let mask = burn::tensor::Tensor::ones([b, c], &dev);
-        let (tok, _) = grpo_token_loss(
-            logp.clone(),
-            logp.detach(),
-            None,
-            adv,
-            &ClipConfig::default(),
-            None,
-        );
-        let loss = aggregate(tok, mask, LossAgg::SeqMeanTokenMean, 1, 0.0);
-        let grads = loss.backward();
-        let mut store = GradStore::default();
-        accumulate(&policy.model, &grads, &mut store);
-        let (model, _) = policy
-            .optim
-            .step(policy.model.clone(), &store, &policy.plan)?;
-        policy.model = model;
+        for mini in &minis {
+            let mut sums = UpdateSums::default();
+            let grads = trainer.minibatch_grads(
+                &policy.model,
+                &rollouts,
+                mini,
+                &Targets::default(),
+                &mut sums,
+            )?;
+            policy.apply(&grads)?;
+        }
         Ok(())
     };
     let secs = best_of(m.reps, &mut step)?;

@@ -1,9 +1,9 @@
 //! The `layerscript` command line: only argument parsing and exit codes; the work is in the library.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use layerscript::backend::{self, Compute};
-use layerscript::model::{generate::ids_tensor, load_model, Qwen};
+use layerscript::model::inspect::{logits_command, LogitsInput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,6 +57,10 @@ enum Command {
         /// Comma-separated token ids.
         #[arg(long, value_delimiter = ',')]
         ids: Option<Vec<u32>>,
+        /// Render --text as a user message with the folder's chat template (generation prompt
+        /// added) before tokenizing.
+        #[arg(long, requires = "text")]
+        chat: bool,
         /// Output file (.safetensors): `input_ids`, `logits` [T, V], and with --hidden-states
         /// `embeddings`, `layer_outputs` [L, T, H], `final_norm`.
         #[arg(long)]
@@ -69,12 +73,13 @@ enum Command {
         device: String,
     },
     /// The main job on the embedded default: SFT a tiny Qwen3 on synthetic arithmetic, then GRPO on
-    /// all layers and on each single layer; writes per-layer contributions to OUT/contribution.csv.
+    /// all layers and on each single layer, 3 seeds each; writes every score with its standard
+    /// error and each layer's contribution with its 95% interval to OUT/contribution.csv.
     Quickstart {
         /// Output directory.
         #[arg(long, default_value = "runs/quickstart")]
         out: PathBuf,
-        /// Script parameters (`steps`, `k`, `layers`), as for `run`.
+        /// Script parameters (`steps`, `k`, `layers`, `seeds`), as for `run`.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]
         sets: Vec<(String, String)>,
     },
@@ -123,29 +128,19 @@ fn run() -> Result<ExitCode> {
             model,
             text,
             ids,
+            chat,
             out,
             hidden_states,
             device,
         }) => {
-            let dev = backend::device(&device)?;
-            let m: Qwen<Compute> = load_model(&model, &dev)?;
-            let ids = match (ids, text) {
-                (Some(ids), _) => ids,
-                (None, Some(_text)) => {
-                    anyhow::bail!("--text needs the tokenizer module (wiring pending)")
-                }
-                (None, None) => anyhow::bail!("give --text or --ids"),
+            let input = match (ids, text, chat) {
+                (Some(ids), _, _) => LogitsInput::Ids(ids),
+                (None, Some(text), false) => LogitsInput::Text(text),
+                (None, Some(text), true) => LogitsInput::Chat(text),
+                (None, None, _) => anyhow::bail!("give --text or --ids"),
             };
-            anyhow::ensure!(!ids.is_empty(), "no tokens to run");
-            let t = ids.len();
-            let o = m.forward(
-                ids_tensor::<Compute>(&[ids.clone()], &dev),
-                &[vec![1; t]],
-                None,
-                hidden_states,
-            );
-            layerscript::model::inspect::write_logits(&out, &ids, o)
-                .with_context(|| format!("writing {}", out.display()))?;
+            let dev = backend::device(&device)?;
+            logits_command::<Compute>(&model, input, &out, hidden_states, &dev)?;
             println!("wrote {}", out.display());
         }
         Some(Command::Bench(args)) => {

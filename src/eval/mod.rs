@@ -62,11 +62,25 @@ pub struct ProblemRecord {
     pub responses: Vec<String>,
 }
 
+impl ProblemRecord {
+    /// Mean correctness over this problem's samples (0 with none).
+    pub fn mean(&self) -> f64 {
+        if self.correct.is_empty() {
+            0.0
+        } else {
+            self.correct.iter().filter(|&&c| c).count() as f64 / self.correct.len() as f64
+        }
+    }
+}
+
 /// Aggregate scores and the records behind them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
     /// Mean correctness over all samples (avg@k; accuracy when k = 1).
     pub accuracy: f64,
+    /// Standard error of `accuracy` over problems: the sample std of the per-problem mean
+    /// correctness / √n (the problems are the sample; k samples per problem shrink its noise).
+    pub se: f64,
     /// Fraction of problems with at least one correct sample.
     pub pass_at_k: f64,
     /// Fraction of problems whose most common extracted answer is correct.
@@ -120,8 +134,10 @@ pub fn summarize(
         .filter(|(i, r)| majority(&r.answers).is_some_and(|a| grade_answer(*i, &a)))
         .count() as f64
         / n;
+    let per_problem: Vec<f64> = records.iter().map(ProblemRecord::mean).collect();
     EvalReport {
         accuracy,
+        se: crate::analysis::standard_error(&per_problem),
         pass_at_k,
         maj_at_k,
         k,
@@ -148,9 +164,17 @@ pub fn evaluate<B: Backend>(
     grader: &dyn Grader,
     mut on_batch: impl FnMut(usize, usize),
 ) -> Result<EvalReport> {
-    let k = cfg.samples.max(1);
+    anyhow::ensure!(
+        cfg.samples >= 1,
+        "evaluate: samples = 0; give at least 1 sample per problem"
+    );
+    anyhow::ensure!(
+        cfg.batch >= 1,
+        "evaluate: batch = 0; give at least 1 problem per generation batch"
+    );
+    let k = cfg.samples;
     let mut records = Vec::with_capacity(problems.len());
-    for (bi, chunk) in problems.chunks(cfg.batch.max(1)).enumerate() {
+    for (bi, chunk) in problems.chunks(cfg.batch).enumerate() {
         let prompts: Vec<Vec<u32>> = chunk.iter().map(|p| p.prompt_ids.clone()).collect();
         let opts = GenerateOptions {
             max_new_tokens: cfg.max_new_tokens,
@@ -215,6 +239,8 @@ mod tests {
         assert_eq!(r.accuracy, 3.0 / 8.0);
         assert_eq!(r.pass_at_k, 1.0);
         assert_eq!(r.maj_at_k, 0.5);
+        // Per-problem means 0.5 and 0.25: sample std 0.1768 / √2.
+        assert!((r.se - (0.03125f64).sqrt() / 2f64.sqrt()).abs() < 1e-12);
         assert_eq!(majority(&[None, None]), None);
     }
 }

@@ -59,6 +59,23 @@ pub struct QwenConfig {
 }
 
 impl QwenConfig {
+    /// Checks that every id of `ids` is a row of the embedding table; the error names the first
+    /// bad id, where it is (`what`, e.g. "prompt 3") and the vocabulary size.
+    pub fn check_token_ids<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a u32>,
+        what: &str,
+    ) -> Result<()> {
+        let vocab = self.vocab_size;
+        if let Some(bad) = ids.into_iter().find(|&&t| t as usize >= vocab) {
+            anyhow::bail!(
+                "token id {bad} in {what} is outside the model's vocabulary of {vocab} (valid ids are 0..={})",
+                vocab - 1
+            );
+        }
+        Ok(())
+    }
+
     /// Reads and validates `config.json`; errors name the file and the field.
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)

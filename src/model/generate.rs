@@ -110,11 +110,20 @@ pub fn sample_token(logits: &[f32], opts: &GenerateOptions, rng: &mut StdRng) ->
     }
     let scaled: Vec<f32> = logits.iter().map(|x| x / opts.temperature).collect();
     let mut order: Vec<usize> = (0..scaled.len()).collect();
-    order.sort_by(|&a, &b| scaled[b].total_cmp(&scaled[a]).then(a.cmp(&b)));
-    if opts.top_k > 0 {
-        order.truncate(opts.top_k.min(order.len()));
+    // Only truncation needs the tokens by probability; plain sampling walks them in id order
+    // (the same distribution, without sorting the vocabulary for every token).
+    let by_prob = |a: &usize, b: &usize| scaled[*b].total_cmp(&scaled[*a]).then(a.cmp(b));
+    if opts.top_k > 0 && opts.top_k < order.len() {
+        order.select_nth_unstable_by(opts.top_k - 1, by_prob);
+        order.truncate(opts.top_k);
     }
-    let m = scaled[order[0]];
+    if opts.top_k > 0 || opts.top_p < 1.0 {
+        order.sort_by(by_prob);
+    }
+    let m = order
+        .iter()
+        .map(|&i| scaled[i])
+        .fold(f32::NEG_INFINITY, f32::max);
     let mut probs: Vec<f32> = order.iter().map(|&i| (scaled[i] - m).exp()).collect();
     let z: f32 = probs.iter().sum();
     probs.iter_mut().for_each(|p| *p /= z);
@@ -158,9 +167,8 @@ pub fn generate<B: Backend>(
     if let Some((i, _)) = prompts.iter().enumerate().find(|(_, p)| p.is_empty()) {
         bail!("prompt {i} is empty: generation needs at least one prompt token");
     }
-    let vocab = model.config.vocab_size;
-    if let Some(bad) = prompts.iter().flatten().find(|&&t| t as usize >= vocab) {
-        bail!("token id {bad} is outside the model's vocabulary of {vocab}");
+    for (i, p) in prompts.iter().enumerate() {
+        model.config.check_token_ids(p, &format!("prompt {i}"))?;
     }
     if !opts.stop_strings.is_empty() && decode.is_none() {
         bail!("stop strings need a tokenizer to decode with");

@@ -1,7 +1,9 @@
-//! Writing a forward pass to safetensors so users can diff it against their own HF run.
+//! Writing a forward pass to safetensors so users can diff it against their own HF run (the
+//! `layerscript logits` command).
 
 use super::qwen::ForwardOutput;
-use anyhow::Result;
+use super::tokenizer::{ChatMessage, Tokenizer};
+use anyhow::{Context, Result};
 use burn::prelude::*;
 use std::path::Path;
 
@@ -72,4 +74,57 @@ pub fn write_logits<B: Backend>(path: &Path, ids: &[u32], out: ForwardOutput<B>)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes = safetensors::serialize(views, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     super::load::write_atomic(path, &bytes)
+}
+
+/// What `layerscript logits` runs the model on.
+pub enum LogitsInput {
+    /// Token ids as given.
+    Ids(Vec<u32>),
+    /// Text, tokenized by the model folder's tokenizer.
+    Text(String),
+    /// A user message rendered with the folder's chat template (generation prompt added), then
+    /// tokenized.
+    Chat(String),
+}
+
+impl LogitsInput {
+    /// The token ids, with the tokenizer of `model_dir` where text is given.
+    pub fn ids(self, model_dir: &Path) -> Result<Vec<u32>> {
+        let tokenizer = || {
+            Tokenizer::from_dir(model_dir)
+                .with_context(|| format!("--text needs the tokenizer of {}", model_dir.display()))
+        };
+        match self {
+            Self::Ids(ids) => Ok(ids),
+            Self::Text(t) => tokenizer()?.encode(&t),
+            Self::Chat(t) => tokenizer()?.encode_chat(
+                &[ChatMessage::new("user", t)],
+                true,
+                serde_json::Value::Null,
+            ),
+        }
+    }
+}
+
+/// Loads the model in `model_dir` on `dev`, runs one forward pass over `input` and writes it to
+/// `out` ([`write_logits`]); the ids are checked against the vocabulary first.
+pub fn logits_command<B: Backend>(
+    model_dir: &Path,
+    input: LogitsInput,
+    out: &Path,
+    hidden_states: bool,
+    dev: &B::Device,
+) -> Result<()> {
+    let m: super::Qwen<B> = super::load_model(model_dir, dev)?;
+    let ids = input.ids(model_dir)?;
+    anyhow::ensure!(!ids.is_empty(), "no tokens to run");
+    m.config.check_token_ids(&ids, "--ids")?;
+    let t = ids.len();
+    let o = m.forward(
+        super::generate::ids_tensor::<B>(&[ids.clone()], dev),
+        &[vec![1; t]],
+        None,
+        hidden_states,
+    );
+    write_logits(out, &ids, o).with_context(|| format!("writing {}", out.display()))
 }

@@ -133,6 +133,11 @@ pub fn completion_logprobs<B: Backend>(
     if completions.iter().all(Vec::is_empty) {
         return Ok(completions.iter().map(|_| vec![]).collect());
     }
+    for (i, (p, c)) in prompts.iter().zip(completions).enumerate() {
+        model
+            .config
+            .check_token_ids(p.iter().chain(c), &format!("sequence {i}"))?;
+    }
     let batch = PackedBatch::new(prompts, completions, 0)?;
     let lp = token_logprobs(model, &batch, 1.0);
     let flat = lp

@@ -124,6 +124,42 @@ pub mod analysis_fns {
         analysis::spearman(&nums(&x, "x")?, &nums(&y, "y")?).or_script()
     }
 
+    /// Spearman's ρ with its 95% interval (Fisher's z, variance 1.06 / (n − 3); the interval is
+    /// `()` for fewer than 4 pairs): `#{ rho, lo, hi, n }`. Use it to say how far two scans'
+    /// layer rankings agree.
+    ///
+    /// ```rhai
+    /// spearman_interval(column(a, "contribution"), column(b, "contribution"))
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn spearman_interval(x: Array, y: Array) -> RhaiResult<Map> {
+        let (rho, lo, hi) =
+            analysis::spearman_interval(&nums(&x, "x")?, &nums(&y, "y")?).or_script()?;
+        let cell = |v: f64| {
+            if v.is_finite() {
+                Dynamic::from_float(v)
+            } else {
+                Dynamic::UNIT
+            }
+        };
+        let mut m = Map::new();
+        m.insert("rho".into(), Dynamic::from_float(rho));
+        m.insert("lo".into(), cell(lo));
+        m.insert("hi".into(), cell(hi));
+        m.insert("n".into(), Dynamic::from_int(x.len() as INT));
+        Ok(m)
+    }
+
+    /// Standard error of the mean of per-problem scores: sample std / √n (0 for fewer than 2).
+    ///
+    /// ```rhai
+    /// standard_error([1.0, 0.0, 1.0, 1.0])   // 0.25
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn standard_error(values: Array) -> RhaiResult<FLOAT> {
+        Ok(analysis::standard_error(&nums(&values, "values")?))
+    }
+
     /// Pearson correlation of two equally long series; a constant series is an error.
     #[rhai_fn(return_raw)]
     pub fn pearson(x: Array, y: Array) -> RhaiResult<FLOAT> {
@@ -244,5 +280,16 @@ pub mod analysis_fns {
             return Err("mean of an empty array is undefined".into());
         }
         Ok(v.iter().sum::<f64>() / v.len() as f64)
+    }
+
+    /// Sample standard deviation (n − 1) of an array of numbers (error with fewer than 2), e.g.
+    /// the spread of a score across training seeds.
+    #[rhai_fn(return_raw)]
+    pub fn std_dev(values: Array) -> RhaiResult<FLOAT> {
+        let v = nums(&values, "values")?;
+        if v.len() < 2 {
+            return Err(format!("std_dev needs at least 2 values, got {}", v.len()).into());
+        }
+        Ok(analysis::scan::sample_std(&v))
     }
 }

@@ -61,17 +61,26 @@ pub fn cell_text(v: &Dynamic) -> String {
 
 /// Reads a CSV file with a header row into an array of maps.
 pub fn read_csv_file(path: &Path) -> Result<Array> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("opening {}", path.display()))?;
+    read_csv_bytes(&bytes).with_context(|| format!("reading {}", path.display()))
+}
+
+/// CSV text (header row first; a UTF-8 byte-order mark, as Excel writes, is skipped) as an array
+/// of maps with typed cells ([`parse_cell`]).
+pub fn read_csv_bytes(bytes: &[u8]) -> Result<Array> {
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
-        .with_context(|| format!("reading the header of {}", path.display()))?
+        .context("reading the header")?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     let mut rows = Array::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}: row {}", path.display(), i + 1))?;
+        let rec = rec.with_context(|| format!("row {}", i + 1))?;
         let map: rhai::Map = header
             .iter()
             .zip(rec.iter())

@@ -27,6 +27,7 @@ pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod runner;
+pub mod scan_api;
 pub mod session;
 pub mod train_api;
 
@@ -232,6 +233,7 @@ fn register_modules(engine: &mut Engine) {
     engine.register_global_module(exported_module!(model_api::model_fns).into());
     engine.register_global_module(exported_module!(data_api::data_fns).into());
     engine.register_global_module(exported_module!(train_api::train_fns).into());
+    engine.register_global_module(exported_module!(scan_api::scan_fns).into());
 }
 
 /// Builds the engine: limits, print/debug routed to `ctx.output`, the plugin modules, the

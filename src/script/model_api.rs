@@ -159,6 +159,12 @@ pub fn tiny(opts: &TinyOptions) -> Result<ModelHandle> {
     Ok(ModelHandle::new(model, Arc::new(tokenizer), "tiny"))
 }
 
+/// A new handle on the same weights (no copy of the tensors) with another plan; `m` keeps its
+/// own.
+fn with_plan(m: &ModelHandle, plan: TrainingPlan) -> ModelHandle {
+    ModelHandle { plan, ..m.clone() }
+}
+
 fn layers_of(
     m: &ModelHandle,
     layers: &rhai::Array,
@@ -180,7 +186,7 @@ fn layers_of(
 /// The `model` plugin module.
 #[export_module]
 pub mod model_fns {
-    use super::{layers_of, ModelHandle, TinyOptions};
+    use super::{layers_of, with_plan, ModelHandle, TinyOptions};
     use crate::model::generate::{generate as gen, GenerateOptions};
     use crate::script::convert::{count, float_array, RhaiResult};
     use crate::script::{host, options, script_err, OrScript};
@@ -246,52 +252,61 @@ pub mod model_fns {
         m.summary()
     }
 
-    /// An independent copy (same weights; changing one's plan leaves the other alone).
+    /// Another handle on the same weights. Plan builders (`train_only`, `train_all`,
+    /// `freeze_all`, `boost`, `lr_scale`) already return a new handle and leave their receiver as
+    /// it was, so `copy` is never needed for safety.
     #[rhai_fn(pure)]
     pub fn copy(m: &mut Model) -> Model {
         m.clone()
     }
 
-    /// Train only these decoder layers (×1); everything else is frozen. Returns the model, so
-    /// `let m = base.copy().train_only([12]);` reads as it should.
-    #[rhai_fn(return_raw)]
+    /// A handle that trains only these decoder layers (×1), everything else frozen. The model it
+    /// is called on is left as it was: `let l12 = base.train_only([12]);` keeps `base` whole.
+    #[rhai_fn(return_raw, pure)]
     pub fn train_only(m: &mut Model, layers: Array) -> RhaiResult<Model> {
         let ls = layers_of(m, &layers)?;
-        m.plan = TrainingPlan::only(m.model.num_layers(), &ls).or_script()?;
-        Ok(m.clone())
+        Ok(with_plan(
+            m,
+            TrainingPlan::only(m.model.num_layers(), &ls).or_script()?,
+        ))
     }
 
-    /// Train only decoder layer `layer`.
-    #[rhai_fn(name = "train_only", return_raw)]
+    /// A handle that trains only decoder layer `layer`.
+    #[rhai_fn(name = "train_only", return_raw, pure)]
     pub fn train_only_one(m: &mut Model, layer: INT) -> RhaiResult<Model> {
         train_only(m, vec![Dynamic::from_int(layer)])
     }
 
-    /// Freeze every parameter (then open some with `lr_scale`).
+    /// A handle with every parameter frozen (then open some with `lr_scale`).
+    #[rhai_fn(pure)]
     pub fn freeze_all(m: &mut Model) -> Model {
-        m.plan = TrainingPlan::frozen(m.model.num_layers());
-        m.clone()
+        with_plan(m, TrainingPlan::frozen(m.model.num_layers()))
     }
 
-    /// Train every parameter at the base learning rate (the full-parameter baseline).
+    /// A handle that trains every parameter at the base learning rate (the full-parameter
+    /// baseline).
+    #[rhai_fn(pure)]
     pub fn train_all(m: &mut Model) -> Model {
-        m.plan = TrainingPlan::full(m.model.num_layers());
-        m.clone()
+        with_plan(m, TrainingPlan::full(m.model.num_layers()))
     }
 
-    /// Multiply the learning rate of these layers by `mult` ("Boost B10": `m.boost(best, 10.0)`).
-    #[rhai_fn(return_raw)]
+    /// This plan with the learning rate of these layers multiplied by `mult` ("Boost B10":
+    /// `base.train_all().boost(best, 10.0)`), as a new handle.
+    #[rhai_fn(return_raw, pure)]
     pub fn boost(m: &mut Model, layers: Array, mult: FLOAT) -> RhaiResult<Model> {
         let ls = layers_of(m, &layers)?;
-        m.plan.boost(&ls, mult).or_script()?;
-        Ok(m.clone())
+        let mut plan = m.plan.clone();
+        plan.boost(&ls, mult).or_script()?;
+        Ok(with_plan(m, plan))
     }
 
-    /// Set one layer's learning-rate multiplier (0 freezes it).
-    #[rhai_fn(return_raw)]
+    /// This plan with one layer's learning-rate multiplier set to `mult` (0 freezes it), as a
+    /// new handle.
+    #[rhai_fn(return_raw, pure)]
     pub fn lr_scale(m: &mut Model, layer: INT, mult: FLOAT) -> RhaiResult<Model> {
-        m.plan.set_layer(count(layer, "layer")?, mult).or_script()?;
-        Ok(m.clone())
+        let mut plan = m.plan.clone();
+        plan.set_layer(count(layer, "layer")?, mult).or_script()?;
+        Ok(with_plan(m, plan))
     }
 
     /// The plan as a map: `layers` (one lr multiplier per layer), `embeddings`, `final_norm`,

@@ -59,6 +59,8 @@ pub struct Bars {
     pub values: Vec<f64>,
     /// Bars drawn in the accent colour (indices into `values`).
     pub highlight: Vec<usize>,
+    /// Error bars: `(lo, hi)` per bar (e.g. a 95% interval), drawn as capped whiskers.
+    pub errors: Option<Vec<(f64, f64)>>,
 }
 
 /// A line chart: one or more named series over shared x values.
@@ -120,7 +122,8 @@ fn draw<DB: DrawingBackend>(
     match chart {
         Chart::Bars(bars) => {
             let n = bars.values.len();
-            let (y0, y1) = y_range(bars.values.iter().copied(), f.hline);
+            let whiskers = bars.errors.iter().flatten().flat_map(|&(lo, hi)| [lo, hi]);
+            let (y0, y1) = y_range(bars.values.iter().copied().chain(whiskers), f.hline);
             // Plotters integer ranges are closed: 0..=n-1 gives n segments (at least 2 values,
             // as a one-value range has no scale).
             let last = (n as i32 - 1).max(1);
@@ -161,6 +164,29 @@ fn draw<DB: DrawingBackend>(
                 r
             }))
             .map_err(e)?;
+            if let Some(errors) = &bars.errors {
+                // A capped whisker from lo to hi at each bar's centre.
+                let ink = BLACK.stroke_width(1);
+                c.draw_series(
+                    errors
+                        .iter()
+                        .zip(&bars.values)
+                        .enumerate()
+                        .filter(|(_, (&(lo, hi), _))| lo.is_finite() && hi.is_finite())
+                        .map(|(i, (&(lo, hi), &v))| {
+                            let mid = if v.is_finite() { v } else { (lo + hi) / 2.0 };
+                            ErrorBar::new_vertical(
+                                SegmentValue::CenterOf(i as i32),
+                                lo,
+                                mid,
+                                hi,
+                                ink,
+                                12,
+                            )
+                        }),
+                )
+                .map_err(e)?;
+            }
             if let Some(h) = f.hline {
                 let line = [(SegmentValue::Exact(0), h), (SegmentValue::Last, h)];
                 c.draw_series(DashedLineSeries::new(line, 6, 4, BLACK.stroke_width(1)))
@@ -328,8 +354,9 @@ pub mod plot_fns {
     use rhai::{Array, Dynamic, Map, NativeCallContext};
 
     /// Bar chart of one column against another, written as `stem.png` and `stem.svg`; returns
-    /// both paths. Options: `x`, `y` (column names, required), `highlight` (x values to draw in
-    /// the accent colour), and `title`, `x_label`, `y_label`, `width`, `height`, `hline`.
+    /// both paths. Options: `x`, `y` (column names, required), `lo` and `hi` (columns of error-bar
+    /// ends, e.g. a 95% interval), `highlight` (x values to draw in the accent colour), and
+    /// `title`, `x_label`, `y_label`, `width`, `height`, `hline`.
     ///
     /// ```rhai
     /// bar_chart(t, #{x: "layer", y: "contribution", title: "ℓ by layer", hline: 1.0}, "ell");
@@ -348,8 +375,10 @@ pub mod plot_fns {
             y: String,
             #[serde(default)]
             highlight: Vec<Dynamic>,
+            lo: Option<String>,
+            hi: Option<String>,
         }
-        let (own, frame) = split(opts, "bar_chart", &["x", "y", "highlight"])?;
+        let (own, frame) = split(opts, "bar_chart", &["x", "y", "highlight", "lo", "hi"])?;
         let own: Own = options(own, "bar_chart")?;
         let frame: Frame = options(frame, "bar_chart")?;
         if rows.is_empty() {
@@ -364,10 +393,21 @@ pub mod plot_fns {
             .filter(|(_, l)| marked.contains(l))
             .map(|(i, _)| i)
             .collect();
+        let errors = match (&own.lo, &own.hi) {
+            (Some(lo), Some(hi)) => Some(
+                num_column(&rows, lo)?
+                    .into_iter()
+                    .zip(num_column(&rows, hi)?)
+                    .collect(),
+            ),
+            (None, None) => None,
+            _ => return Err("bar_chart: give both `lo` and `hi` for error bars".into()),
+        };
         let bars = Bars {
             labels,
             values: num_column(&rows, &own.y)?,
             highlight,
+            errors,
         };
         finish(&ctx, Chart::Bars(bars), frame, &own.x, &own.y, stem)
     }

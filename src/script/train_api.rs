@@ -39,7 +39,45 @@ impl RunHandle {
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 /// Options of `grpo`/`dr_grpo` that are not [`GrpoConfig`] fields.
-pub const RUN_KEYS: [&str; 4] = ["out", "save_every", "resume", "reward"];
+pub const RUN_KEYS: [&str; 5] = ["out", "save_every", "resume", "reward", "seeds"];
+
+/// The training seeds of a `seeds` option: an int n → 1..=n, or an array of ints.
+pub fn seed_list(v: &Dynamic, what: &str) -> RhaiResult<Vec<u64>> {
+    let bad = || {
+        script_err(format!(
+            "{what}: `seeds` must be a count (3 → seeds 1, 2, 3) or an array of ints, got {v}"
+        ))
+    };
+    let seeds: Vec<u64> = if let Ok(n) = v.as_int() {
+        (1..=n.max(0) as u64).collect()
+    } else if let Some(a) = v.clone().try_cast::<Array>() {
+        a.iter()
+            .map(|x| {
+                x.as_int()
+                    .ok()
+                    .filter(|&i| i >= 0)
+                    .map(|i| i as u64)
+                    .ok_or_else(bad)
+            })
+            .collect::<RhaiResult<_>>()?
+    } else {
+        return Err(bad());
+    };
+    if seeds.is_empty() {
+        return Err(script_err(format!(
+            "{what}: `seeds` is empty; give at least one seed"
+        )));
+    }
+    let mut sorted = seeds.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != seeds.len() {
+        return Err(script_err(format!(
+            "{what}: `seeds` repeats a seed: {seeds:?}"
+        )));
+    }
+    Ok(seeds)
+}
 
 /// The keys of a serialisable config's default (its field names), and which of them are floats.
 pub fn config_keys<T: serde::Serialize + Default>() -> (Vec<String>, Vec<String>) {
@@ -90,7 +128,13 @@ pub fn encoded<'a>(
     d.ds.examples
         .iter()
         .zip(d.prompts())
-        .map(|(e, p)| Ok((e, m.tokenizer.encode(&p)?)))
+        .map(|(e, p)| {
+            let ids = m.tokenizer.encode(&p)?;
+            m.model
+                .config
+                .check_token_ids(&ids, &format!("the prompt of `{}` ({})", e.id, d.ds.name))?;
+            Ok((e, ids))
+        })
         .collect()
 }
 
@@ -111,12 +155,18 @@ pub fn reward_value(v: Dynamic) -> anyhow::Result<f64> {
     )
 }
 
-/// An evaluation report as a map: `accuracy` (= `avg_at_k`), `pass_at_k`, `maj_at_k`, `k`,
+/// An evaluation report as a map: `accuracy` (= `avg_at_k`), `se` (its standard error over
+/// problems), `per_problem` (each problem's mean correctness), `pass_at_k`, `maj_at_k`, `k`,
 /// `records` (`#{id, correct, answers, responses}` per problem).
 pub fn report_map(r: &EvalReport) -> RhaiResult<Map> {
     let mut m = Map::new();
     m.insert("accuracy".into(), (r.accuracy as FLOAT).into());
     m.insert("avg_at_k".into(), (r.accuracy as FLOAT).into());
+    m.insert("se".into(), (r.se as FLOAT).into());
+    m.insert(
+        "per_problem".into(),
+        super::convert::float_array(r.records.iter().map(crate::eval::ProblemRecord::mean)).into(),
+    );
     m.insert("pass_at_k".into(), (r.pass_at_k as FLOAT).into());
     m.insert("maj_at_k".into(), (r.maj_at_k as FLOAT).into());
     m.insert("k".into(), (r.k as rhai::INT).into());
@@ -133,133 +183,172 @@ pub fn grpo_defaults(dr: bool) -> GrpoConfig {
     }
 }
 
+use crate::reward::{math_reward, MathRewardConfig};
+use crate::script::progress::progress;
+use crate::script::OrScript;
+use crate::train::run::{train_grpo, RunDir};
+use rhai::FnPtr;
+
+/// One GRPO-family run of `m` under `cfg` (its run keys in `run`, its folder `dir`).
+fn run_seed(
+    ctx: &rhai::NativeCallContext,
+    m: ModelHandle,
+    d: &DataHandle,
+    cfg: crate::train::grpo::GrpoConfig,
+    run: &Map,
+    dir: Option<std::path::PathBuf>,
+    what: &str,
+) -> RhaiResult<RunHandle> {
+    let save_every = match run.get("save_every") {
+        None => 0,
+        Some(v) => crate::script::convert::count(
+            v.as_int()
+                .map_err(|t| script_err(format!("{what}: `save_every` must be an int, got {t}")))?,
+            "save_every",
+        )?,
+    };
+    let resume = match run.get("resume") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .map_err(|t| script_err(format!("{what}: `resume` must be true or false, got {t}")))?,
+    };
+    let io = dir.as_ref().map(|d| RunDir {
+        dir: d.clone(),
+        save_every,
+        resume,
+    });
+    let custom: Option<FnPtr> = match run.get("reward") {
+        Some(v) => Some(v.clone().try_cast::<FnPtr>().ok_or_else(|| {
+            script_err(format!(
+                "{what}: `reward` must be a function, e.g. |response, answer| ..., got {}",
+                v.type_name()
+            ))
+        })?),
+        None => None,
+    };
+    let probs: Vec<Problem> = encoded(&m, d)
+        .or_script()?
+        .into_iter()
+        .map(|(e, prompt_ids)| Problem {
+            prompt_ids,
+            answer: e.answer.clone(),
+        })
+        .collect();
+    let rcfg = MathRewardConfig {
+        truncated_scores_zero: cfg.truncated_reward_zero,
+    };
+    let mut reward = |text: &str, gold: &str, finished: bool| -> anyhow::Result<f64> {
+        match &custom {
+            Some(f) => {
+                let v: Dynamic = f
+                    .call_within_context(ctx, (text.to_string(), gold.to_string(), finished))
+                    .map_err(|e| anyhow::anyhow!("in the reward function: {e}"))?;
+                reward_value(v)
+            }
+            None => Ok(math_reward(text, gold, finished, &rcfg)),
+        }
+    };
+    let bar = progress(cfg.steps as u64, what.to_string());
+    let out = train_grpo(
+        m.model.clone(),
+        m.plan.clone(),
+        &probs,
+        &cfg,
+        m.eos_ids(),
+        &|ids| m.decode(ids),
+        &mut reward,
+        io.as_ref(),
+        |s| {
+            bar.set_position(s.step as u64 + 1);
+            bar.set_message(format!("{what} r={:.2}", s.reward_mean));
+            Ok(())
+        },
+    )
+    .or_script()?;
+    bar.finish_and_clear();
+    if let (Some(d), true) = (&dir, out.resumed_at > 0) {
+        eprintln!(
+            "{what}: resumed the run in {} at step {}",
+            d.display(),
+            out.resumed_at
+        );
+    }
+    let metrics = out
+        .metrics
+        .iter()
+        .map(rhai::serde::to_dynamic)
+        .collect::<RhaiResult<Array>>()?;
+    let model = ModelHandle {
+        model: out.model,
+        source: format!("{what}({})", m.source),
+        ..m
+    };
+    Ok(RunHandle {
+        model,
+        metrics,
+        dir: dir.map(|d| d.display().to_string()),
+    })
+}
+
 /// The `train` plugin module.
 #[export_module]
 pub mod train_fns {
-    use super::{
-        encoded, grpo_defaults, report_map, reward_value, split_options, RunHandle, RUN_KEYS,
-    };
+    use super::{encoded, grpo_defaults, report_map, split_options, RunHandle, RUN_KEYS};
     use crate::eval::{evaluate as eval, EvalConfig, EvalProblem};
-    use crate::reward::{math_reward, MathGrader, MathRewardConfig};
+    use crate::reward::MathGrader;
     use crate::script::convert::RhaiResult;
     use crate::script::data_api::DataHandle;
     use crate::script::model_api::ModelHandle;
     use crate::script::progress::progress;
     use crate::script::{host, options, script_err, OrScript};
     use crate::train::policy::Policy;
-    use crate::train::run::{train_grpo, RunDir};
+
     use crate::train::sft::{train_sft, SftConfig};
     use crate::train::AdamWConfig;
-    use rhai::{Array, Dynamic, FnPtr, Map, NativeCallContext};
+    use rhai::{Array, Dynamic, Map, NativeCallContext};
 
     /// A finished training run.
     pub type Run = RunHandle;
 
+    /// One run per seed of the `seeds` option (an array of runs, each in `out/seed<s>`), else
+    /// one run.
     fn run_grpo(
         ctx: NativeCallContext,
         m: ModelHandle,
         d: DataHandle,
         opts: Map,
         dr: bool,
-    ) -> RhaiResult<Run> {
+    ) -> RhaiResult<Dynamic> {
         let what = if dr { "dr_grpo" } else { "grpo" };
         let (cfg, run) = split_options(opts, what, grpo_defaults(dr), &RUN_KEYS)?;
-        let h = host(&ctx);
         let dir = match run.get("out") {
-            Some(v) => Some(h.resolve(&v.to_string())),
+            Some(v) => Some(host(&ctx).resolve(&v.to_string())),
             None => None,
         };
-        let save_every = match run.get("save_every") {
-            None => 0,
-            Some(v) => crate::script::convert::count(
-                v.as_int().map_err(|t| {
-                    script_err(format!("{what}: `save_every` must be an int, got {t}"))
-                })?,
-                "save_every",
-            )?,
+        let Some(seeds) = run.get("seeds") else {
+            return Ok(Dynamic::from(super::run_seed(
+                &ctx, m, &d, cfg, &run, dir, what,
+            )?));
         };
-        let resume = match run.get("resume") {
-            None => true,
-            Some(v) => v.as_bool().map_err(|t| {
-                script_err(format!("{what}: `resume` must be true or false, got {t}"))
-            })?,
-        };
-        let io = dir.as_ref().map(|d| RunDir {
-            dir: d.clone(),
-            save_every,
-            resume,
-        });
-        let custom: Option<FnPtr> = match run.get("reward") {
-            Some(v) => Some(v.clone().try_cast::<FnPtr>().ok_or_else(|| {
-                script_err(format!(
-                    "{what}: `reward` must be a function, e.g. |response, answer| ..., got {}",
-                    v.type_name()
-                ))
-            })?),
-            None => None,
-        };
-        let probs: Vec<Problem> = encoded(&m, &d)
-            .or_script()?
-            .into_iter()
-            .map(|(e, prompt_ids)| Problem {
-                prompt_ids,
-                answer: e.answer.clone(),
-            })
-            .collect();
-        let rcfg = MathRewardConfig {
-            truncated_scores_zero: cfg.truncated_reward_zero,
-        };
-        let mut reward = |text: &str, gold: &str, finished: bool| -> anyhow::Result<f64> {
-            match &custom {
-                Some(f) => {
-                    let v: Dynamic = f
-                        .call_within_context(&ctx, (text.to_string(), gold.to_string(), finished))
-                        .map_err(|e| anyhow::anyhow!("in the reward function: {e}"))?;
-                    reward_value(v)
-                }
-                None => Ok(math_reward(text, gold, finished, &rcfg)),
-            }
-        };
-        let bar = progress(cfg.steps as u64, what);
-        let out = train_grpo(
-            m.model.clone(),
-            m.plan.clone(),
-            &probs,
-            &cfg,
-            m.eos_ids(),
-            &|ids| m.decode(ids),
-            &mut reward,
-            io.as_ref(),
-            |s| {
-                bar.set_position(s.step as u64 + 1);
-                bar.set_message(format!("{what} r={:.2}", s.reward_mean));
-                Ok(())
-            },
-        )
-        .or_script()?;
-        bar.finish_and_clear();
-        if let (Some(d), true) = (&dir, out.resumed_at > 0) {
-            eprintln!(
-                "{what}: resumed the run in {} at step {}",
-                d.display(),
-                out.resumed_at
-            );
+        let mut runs = Array::new();
+        for s in super::seed_list(seeds, what)? {
+            let cfg = crate::train::grpo::GrpoConfig {
+                seed: s,
+                ..cfg.clone()
+            };
+            let dir = dir.as_ref().map(|d| d.join(format!("seed{s}")));
+            runs.push(Dynamic::from(super::run_seed(
+                &ctx,
+                m.clone(),
+                &d,
+                cfg,
+                &run,
+                dir,
+                what,
+            )?));
         }
-        let metrics = out
-            .metrics
-            .iter()
-            .map(rhai::serde::to_dynamic)
-            .collect::<RhaiResult<Array>>()?;
-        let model = ModelHandle {
-            model: out.model,
-            source: format!("{what}({})", m.source),
-            ..m
-        };
-        Ok(Run {
-            model,
-            metrics,
-            dir: dir.map(|d| d.display().to_string()),
-        })
+        Ok(runs.into())
     }
 
     /// GRPO on the model's plan (all layers unless `train_only`/`boost` said otherwise).
@@ -268,7 +357,8 @@ pub mod train_fns {
     /// `clip_high`, `loss_agg`, `adv_norm`, `seed`, ...; run keys: `out` (folder for
     /// metrics.jsonl/csv and checkpoints; an existing checkpoint there is resumed), `save_every`,
     /// `resume` (true), `reward` (a function `|response, answer, finished|` → number or bool;
-    /// default: the math verifier).
+    /// default: the math verifier), `seeds` (3 → seeds 1, 2, 3, or an array: one run per seed,
+    /// each in `out/seed<s>`; returns an array of runs, as the paper reports mean ± std of 3).
     ///
     /// ```rhai
     /// let run = grpo(m.train_only([12]), train, #{ steps: 100, lr: 1e-6, group: 8, out: "runs/l12" });
@@ -279,7 +369,7 @@ pub mod train_fns {
         m: ModelHandle,
         d: DataHandle,
         opts: Map,
-    ) -> RhaiResult<Run> {
+    ) -> RhaiResult<Dynamic> {
         run_grpo(ctx, m, d, opts, false)
     }
 
@@ -291,7 +381,7 @@ pub mod train_fns {
         m: ModelHandle,
         d: DataHandle,
         opts: Map,
-    ) -> RhaiResult<Run> {
+    ) -> RhaiResult<Dynamic> {
         run_grpo(ctx, m, d, opts, true)
     }
 
@@ -426,8 +516,9 @@ pub mod train_fns {
     }
 
     /// Scores a model on a dataset: `samples` per problem (k), `temperature` (0 = greedy),
-    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy, avg_at_k,
-    /// pass_at_k, maj_at_k, k, records}`; each record is `#{id, correct, answers, responses}`.
+    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy, se, avg_at_k,
+    /// pass_at_k, maj_at_k, k, records}` (`se`: standard error of `accuracy` over problems);
+    /// each record is `#{id, correct, answers, responses}`.
     ///
     /// ```rhai
     /// let r = evaluate(m, benchmark("math500"), #{ samples: 4, temperature: 0.6 });

@@ -2,7 +2,7 @@
 //! initial values of the parameters that train (the reference policy and the weight-change
 //! baseline; for a single-layer plan that is one layer's weights, not a second model).
 
-use super::optim::{AdamW, AdamWConfig};
+use super::optim::{AdamW, AdamWConfig, GradStore, StepStats};
 use super::plan::{apply_plan, TrainingPlan};
 use crate::backend::{Compute, Train};
 use crate::model::load::{hf_name, layer_of};
@@ -121,6 +121,15 @@ impl Policy {
             optim: AdamW::new(optim)?,
             initial,
         })
+    }
+
+    /// One optimizer step with accumulated gradients `grads` (the one update path of GRPO, SFT
+    /// and the benchmarks): AdamW under the plan's per-layer learning rates, then the new
+    /// weights replace the old.
+    pub fn apply(&mut self, grads: &GradStore<Compute>) -> Result<StepStats> {
+        let (model, stats) = self.optim.step(self.model.clone(), grads, &self.plan)?;
+        self.model = model;
+        Ok(stats)
     }
 
     /// The current weights without autodiff (rollouts, evaluation, saving).

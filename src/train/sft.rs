@@ -53,10 +53,7 @@ pub fn sft_step(policy: &mut Policy, prompts: &[Vec<u32>], targets: &[Vec<u32>])
     let grads = loss.backward();
     let mut store = GradStore::default();
     accumulate(&policy.model, &grads, &mut store);
-    let (model, _) = policy
-        .optim
-        .step(policy.model.clone(), &store, &policy.plan)?;
-    policy.model = model;
+    policy.apply(&store)?;
     Ok(value)
 }
 

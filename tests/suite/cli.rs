@@ -185,3 +185,78 @@ fn ctrl_c_checkpoints_and_the_rerun_resumes() {
     assert!(text(&out.stdout).contains(&format!("steps {steps}")));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `logits --text` tokenizes with the folder's tokenizer (and `--chat` renders its chat template
+/// first), giving the ids transformers recorded; an id outside the vocabulary is a sentence, not
+/// a panic inside burn.
+#[test]
+fn logits_takes_text_chat_and_rejects_bad_ids() {
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/models/qwen3-tiny-tied-v4224/f32"
+    );
+    let dir = std::env::temp_dir().join(format!("layerscript-logits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids_of = |path: &std::path::Path| -> Vec<i64> {
+        let bytes = std::fs::read(path).unwrap();
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        st.tensor("input_ids")
+            .unwrap()
+            .data()
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    let out = dir.join("plain.safetensors");
+    let o = layerscript(
+        &[
+            "logits",
+            model,
+            "--text",
+            "What is 1+1?",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(ids_of(&out), [3838, 374, 220, 16, 10, 16, 30]);
+    let out = dir.join("chat.safetensors");
+    let o = layerscript(
+        &[
+            "logits",
+            model,
+            "--text",
+            "What is 1+1?",
+            "--chat",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The fixture's p1_chat prompt: Qwen3's template with the generation prompt.
+    assert_eq!(
+        ids_of(&out),
+        [4097, 872, 198, 3838, 374, 220, 16, 10, 16, 30, 4098, 198, 4097, 395, 380, 517, 198]
+    );
+    let o = layerscript(
+        &[
+            "logits",
+            model,
+            "--ids",
+            "1,2,999999",
+            "--out",
+            dir.join("x.safetensors").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("token id 999999 in --ids is outside the model's vocabulary of 4224"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,14 +1,15 @@
-//! TRL GRPOTrainer parity: every case of the reference file (loss types, KL bias correction,
-//! gradient accumulation) — loss within 1e-5, gradient norms of the recorded layer and of the whole
-//! model within 1e-4 relative. `$LAYERSCRIPT_GRPO_REF` points at another reference file.
+//! TRL GRPOTrainer parity through the trainer's own update path: every case of the reference
+//! file (loss types, KL bias correction) goes through `GrpoTrainer::minibatch_grads` — its
+//! packing, micro/mini-batching and aggregation — on the recorded rollouts, with advantages from
+//! the trainer's advantage function. Loss within 1e-5; gradient norms of the recorded layer and of
+//! the whole model within 1e-4 relative; TRL's logged kl, entropy and clip_ratio/region_mean
+//! within 1e-4. `$LAYERSCRIPT_GRPO_REF` points at another reference file.
 
-use layerscript::backend::{Device, Train};
+use layerscript::backend::{Compute, Device};
 use layerscript::model::load_model;
-use layerscript::model::logprobs::{token_logprobs, PackedBatch};
-use layerscript::train::{
-    aggregate, apply_plan, grpo_token_loss, ClipConfig, GradStore, KlKind, KlTerm, LossAgg,
-    TrainingPlan,
-};
+use layerscript::train::grpo::{GrpoConfig, GrpoTrainer, Rollout, Rollouts, Targets, UpdateSums};
+use layerscript::train::policy::Policy;
+use layerscript::train::{group_advantages, AdamWConfig, AdvNorm, TrainingPlan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -34,21 +35,15 @@ fn rows_f32(v: &Value) -> Vec<Vec<f32>> {
         .collect()
 }
 
-fn tensor2(rows: &[Vec<f32>], c: usize, dev: &Device) -> burn::tensor::Tensor<Train, 2> {
-    let flat: Vec<f32> = rows.iter().flat_map(|r| r[..c].iter().copied()).collect();
-    burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(flat, [rows.len(), c]), dev)
-}
-
 #[test]
-fn trl_grpo_loss_and_gradients() {
+fn trl_grpo_loss_gradients_and_metrics_through_the_trainer() {
     let path = reference_path();
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     // model_dir is relative to the fixtures root (the folder holding grpo/).
     let root = path.parent().unwrap().parent().unwrap();
     let model_dir = root.join(r["model_dir"].as_str().unwrap());
     let dev = Device::default();
-    let base = load_model::<Train>(&model_dir, &dev).unwrap();
-    let plan = TrainingPlan::full(base.num_layers());
+    let base = load_model::<Compute>(&model_dir, &dev).unwrap();
     let ids = |v: &Value| -> Vec<Vec<u32>> {
         v.as_array()
             .unwrap()
@@ -62,28 +57,43 @@ fn trl_grpo_loss_and_gradients() {
             })
             .collect()
     };
-    let (prompts, completions, masks) = (
+    let (prompt_rows, completions, masks) = (
         ids(&r["prompt_ids"]),
         ids(&r["completion_ids"]),
         ids(&r["completion_mask"]),
     );
-    let (old, refp, adv) = (
-        rows_f32(&r["old_per_token_logps"]),
-        rows_f32(&r["ref_per_token_logps"]),
-        r["advantages"]
-            .as_array()
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array()
             .unwrap()
             .iter()
-            .map(|x| x.as_f64().unwrap() as f32)
-            .collect::<Vec<_>>(),
-    );
-    let max_len = r["max_completion_length"].as_u64().unwrap() as usize;
-    let clip = ClipConfig {
-        eps_low: r["epsilon_low"].as_f64().unwrap(),
-        eps_high: r["epsilon_high"].as_f64().unwrap(),
-        dual_clip: None,
+            .map(|x| x.as_f64().unwrap())
+            .collect()
     };
-    let temperature = r["temperature"].as_f64().unwrap() as f32;
+    let group = r["num_generations"].as_u64().unwrap() as usize;
+    let n = completions.len();
+    assert_eq!(n % group, 0);
+    // The trainer's advantages from the recorded rewards: TRL's (r − mean) / (std + 1e-4).
+    let adv = group_advantages(&floats(&r["rewards"]), group, AdvNorm::GroupStd, 1e-4).unwrap();
+    for (ours, want) in adv.iter().zip(floats(&r["advantages"])) {
+        assert!((ours - want).abs() < 1e-6, "advantage {ours} vs TRL {want}");
+    }
+    // One prompt per group; completions trimmed to their mask (padding is the batcher's job).
+    let batch = Rollouts {
+        prompts: prompt_rows.iter().step_by(group).cloned().collect(),
+        items: (0..n)
+            .map(|i| Rollout {
+                prompt: i / group,
+                tokens: completions[i][..masks[i].iter().filter(|&&m| m == 1).count()].to_vec(),
+                finished: true,
+                reward: 0.0,
+                adv: adv[i],
+            })
+            .collect(),
+    };
+    let targets = Targets {
+        old: Some(rows_f32(&r["old_per_token_logps"])),
+        reference: Some(rows_f32(&r["ref_per_token_logps"])),
+    };
     let layer_prefix = format!("{}.", r["grad_layer"].as_str().unwrap());
     let cases = r["results"].as_array().unwrap();
     assert!(!cases.is_empty());
@@ -99,56 +109,52 @@ fn trl_grpo_loss_and_gradients() {
             .iter()
             .map(|x| x.as_u64().unwrap() as usize)
             .collect();
+        assert_eq!(
+            rows,
+            (0..n).collect::<Vec<_>>(),
+            "{tag}: cases cover the batch in order"
+        );
         let ga = case["gradient_accumulation_steps"].as_u64().unwrap() as usize;
-        let n_items = case["num_items_in_batch"].as_f64().unwrap();
-        // Completions trimmed to their mask: padding is the batcher's business.
-        let comp: Vec<Vec<u32>> = rows
-            .iter()
-            .map(|&i| completions[i][..masks[i].iter().filter(|&&m| m == 1).count()].to_vec())
-            .collect();
-        let pr: Vec<Vec<u32>> = rows.iter().map(|&i| prompts[i].clone()).collect();
-        let batch = PackedBatch::new(&pr, &comp, 0).unwrap();
-        let c = batch.completion_len;
-        let model = apply_plan(base.clone(), &plan).unwrap();
-        let logp = token_logprobs(&model, &batch, temperature);
-        let pick = |m: &Vec<Vec<f32>>| rows.iter().map(|&i| m[i].clone()).collect::<Vec<_>>();
-        let mask_rows: Vec<Vec<f32>> = batch
-            .completion_mask
-            .iter()
-            .map(|r| r.iter().map(|&x| x as f32).collect())
-            .collect();
-        let adv_t = burn::tensor::Tensor::<Train, 1>::from_data(
-            burn::tensor::TensorData::new(
-                rows.iter().map(|&i| adv[i]).collect::<Vec<_>>(),
-                [rows.len()],
-            ),
-            &dev,
-        );
-        let kl = KlTerm {
-            coef: r["beta"].as_f64().unwrap(),
-            kind: KlKind::K3,
-            clamp: false,
-            ratio_weighted: case["use_bias_correction_kl"].as_bool().unwrap(),
+        let trainer = GrpoTrainer {
+            cfg: GrpoConfig {
+                train_batch: n / group,
+                mini_batch: n / group,
+                micro_batch: n / ga,
+                group,
+                max_response_len: r["max_completion_length"].as_u64().unwrap() as usize,
+                temperature: r["temperature"].as_f64().unwrap() as f32,
+                kl_coef: r["beta"].as_f64().unwrap(),
+                kl_type: "k3".into(),
+                kl_ratio_weighted: case["use_bias_correction_kl"].as_bool().unwrap(),
+                clip_low: r["epsilon_low"].as_f64().unwrap(),
+                clip_high: r["epsilon_high"].as_f64().unwrap(),
+                loss_agg: loss_type.into(),
+                ..GrpoConfig::default()
+            },
+            problems: &[],
+            stop_ids: vec![],
+            decode: &|_| String::new(),
         };
-        let (tok_loss, _) = grpo_token_loss(
-            logp,
-            tensor2(&pick(&old), c, &dev),
-            Some(tensor2(&pick(&refp), c, &dev)),
-            adv_t,
-            &clip,
-            Some(&kl),
-        );
-        let agg = LossAgg::parse(loss_type, max_len).unwrap();
-        let loss = aggregate(tok_loss, tensor2(&mask_rows, c, &dev), agg, ga, n_items);
-        let value = loss.clone().into_scalar() as f64;
+        trainer.cfg.validate().unwrap();
+        let minis = trainer.minibatches(n);
+        assert_eq!(minis.len(), 1, "{tag}: one mini-batch");
+        assert_eq!(minis[0].len(), ga, "{tag}: {ga} micro-batches");
+        let policy = Policy::new(
+            base.clone(),
+            TrainingPlan::full(base.num_layers()),
+            AdamWConfig::default(),
+        )
+        .unwrap();
+        let mut sums = UpdateSums::default();
+        let store = trainer
+            .minibatch_grads(&policy.model, &batch, &minis[0], &targets, &mut sums)
+            .unwrap();
         let want = case["loss"].as_f64().unwrap();
         assert!(
-            (value - want).abs() <= 1e-5,
-            "{tag}: loss {value} vs TRL {want}"
+            (sums.loss - want).abs() <= 1e-5,
+            "{tag}: loss {} vs TRL {want}",
+            sums.loss
         );
-        let grads = loss.backward();
-        let mut store = GradStore::default();
-        layerscript::train::optim::accumulate(&model, &grads, &mut store);
         for (what, ours, key) in [
             ("layer", store.norm_of(&layer_prefix), "grad_norm_layer"),
             ("total", store.norm(), "grad_norm_total"),
@@ -157,6 +163,28 @@ fn trl_grpo_loss_and_gradients() {
             assert!(
                 (ours - want).abs() <= 1e-4 * want.abs(),
                 "{tag}: {what} grad norm {ours} vs TRL {want}"
+            );
+        }
+        let logged = &case["metrics_logged_by_trl"];
+        let tokens = sums.tokens;
+        assert_eq!(
+            tokens,
+            case["num_items_in_batch"].as_f64().unwrap(),
+            "{tag}: tokens"
+        );
+        for (what, ours, key) in [
+            ("kl", sums.kl / tokens, "kl"),
+            ("entropy", sums.entropy / tokens, "entropy"),
+            (
+                "clip fraction",
+                sums.clipped / tokens,
+                "clip_ratio/region_mean",
+            ),
+        ] {
+            let want = logged[key].as_f64().unwrap();
+            assert!(
+                (ours - want).abs() <= 1e-4,
+                "{tag}: {what} {ours} vs TRL's logged {key} {want}"
             );
         }
     }

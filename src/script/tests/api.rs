@@ -13,19 +13,39 @@ let quick = #{ steps: 1, train_batch: 2, mini_batch: 2, micro_batch: 4, group: 2
 fn plans_read_like_the_paper() {
     let mut s = session();
     let _ = eval_in(&mut s, SETUP).unwrap();
-    let p = eval_in(&mut s, "m.copy().train_only([1]).plan()")
+    let p = eval_in(&mut s, "m.train_only([1]).plan()")
         .unwrap()
         .cast::<rhai::Map>();
     assert_eq!(p["text"].to_string(), "layer 1 ×1");
+    let p = eval_in(&mut s, "m.train_all().boost([0], 10.0).plan().layers").unwrap();
+    assert_eq!(p.to_string(), "[10.0, 1.0]");
+    // Plan builders leave their receiver as it was: forgetting `.copy()` cannot retarget the
+    // base model of a later run.
+    let full = eval_in(&mut s, "m.plan().text").unwrap().to_string();
+    assert!(full.contains("layer 0..=1 ×1"), "{full}");
+    for call in [
+        "m.train_only(1)",
+        "m.train_only([0])",
+        "m.freeze_all()",
+        "m.boost([0], 10.0)",
+        "m.lr_scale(1, 0.0)",
+        "m.freeze_all().train_all()",
+    ] {
+        let p = eval_in(&mut s, &format!("{call}; m.plan().text")).unwrap();
+        assert_eq!(p.to_string(), full, "after `{call}`");
+        let p = eval_in(
+            &mut s,
+            &format!("let x = m; x.{}; x.plan().text", &call[2..]),
+        )
+        .unwrap();
+        assert_eq!(p.to_string(), full, "after `{call}` on a variable");
+    }
     let p = eval_in(
         &mut s,
-        "m.copy().train_all().boost([0], 10.0).plan().layers",
+        "let b = m.boost([0], 3.0); [b.plan().layers, m.plan().layers]",
     )
     .unwrap();
-    assert_eq!(p.to_string(), "[10.0, 1.0]");
-    // A copy's plan is its own.
-    let p = eval_in(&mut s, "let a = m.copy(); a.freeze_all(); m.plan().text").unwrap();
-    assert!(p.to_string().contains("layer 0..=1 ×1"), "{p}");
+    assert_eq!(p.to_string(), "[[3.0, 1.0], [1.0, 1.0]]");
     assert_eq!(
         eval_in(&mut s, "m.num_layers").unwrap().as_int().unwrap(),
         2
@@ -112,6 +132,56 @@ fn generate_and_evaluate() {
     // Analysis functions take these records as they are.
     let acc = eval_in(&mut s, "let r = evaluate(m, ds, #{ samples: 3, temperature: 1.0, max_new_tokens: 4 }); avg_at_k(r.records) - r.accuracy").unwrap();
     assert!(acc.as_float().unwrap().abs() < 1e-12);
+    // The standard error comes with the accuracy: the per-problem means' std / √n.
+    let v = eval_in(
+        &mut s,
+        "let r = evaluate(m, ds, #{ samples: 3, temperature: 1.0, max_new_tokens: 4 }); \
+         [r.se - standard_error(r.per_problem), mean(r.per_problem) - r.accuracy, r.per_problem.len()]",
+    )
+    .unwrap()
+    .cast::<rhai::Array>();
+    assert!(v[0].as_float().unwrap().abs() < 1e-12 && v[1].as_float().unwrap().abs() < 1e-12);
+    assert_eq!(v[2].as_int().unwrap(), 8);
+    for (key, what) in [
+        ("samples", "sample per problem"),
+        ("batch", "problem per generation batch"),
+    ] {
+        let e = eval_in(&mut s, &format!("evaluate(m, ds, #{{ {key}: 0 }})")).unwrap_err();
+        assert!(
+            e.contains(&format!("{key} = 0; give at least 1 {what}")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn seeds_give_one_run_each_and_batch_arithmetic_is_checked() {
+    let dir = temp_dir("api-seeds");
+    let d = dir.display().to_string().replace('\\', "/");
+    let mut s = session();
+    let _ = eval_in(&mut s, SETUP).unwrap();
+    let v = eval_in(
+        &mut s,
+        &format!(
+            r#"let runs = grpo(m.train_only(1), ds, quick + #{{ seeds: 2, out: "{d}" }});
+               [runs.len(), file_exists("{d}/seed1/metrics.csv"), file_exists("{d}/seed2/metrics.csv"),
+                runs[0].metrics()[0].reward_mean == grpo(m.train_only(1), ds, quick + #{{ seed: 1 }}).metrics()[0].reward_mean]"#
+        ),
+    )
+    .unwrap()
+    .to_string();
+    assert_eq!(
+        v, "[2, true, true, true]",
+        "seed s of `seeds` is the run with `seed: s`"
+    );
+    let e = eval_in(&mut s, "grpo(m, ds, quick + #{ seeds: [3, 3] })").unwrap_err();
+    assert!(e.contains("repeats a seed"), "{e}");
+    let e = eval_in(&mut s, "grpo(m, ds, quick + #{ micro_batch: 3 })").unwrap_err();
+    assert!(
+        e.contains("micro_batch 3 must divide mini_batch × group = 2 × 2 = 4"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -121,7 +191,7 @@ fn run_folders_resume_and_reload() {
     let mut s = session();
     let _ = eval_in(&mut s, SETUP).unwrap();
     let code = format!(
-        r#"let one = m.copy().train_only(1);
+        r#"let one = m.train_only(1);
            let a = grpo(one, ds, quick + #{{ steps: 2, out: "{d}/a" }}).metrics();
            let b = grpo(one, ds, quick + #{{ steps: 3, out: "{d}/a" }}).metrics();
            let c = grpo(one, ds, quick + #{{ steps: 3 }}).metrics();

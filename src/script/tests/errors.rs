@@ -98,7 +98,7 @@ fn unknown_option_keys_list_the_valid_ones() {
         "{out}"
     );
     let out = eval_err("bar_chart([#{a: 1}], #{x: \"a\", y: \"a\", colour: \"red\"}, \"x\")");
-    assert!(out.contains("invalid bar_chart options: unknown key `colour`; valid keys are: x, y, highlight, title,"), "{out}");
+    assert!(out.contains("invalid bar_chart options: unknown key `colour`; valid keys are: x, y, highlight, lo, hi, title,"), "{out}");
     let out = eval_err("contribution_table([#{layer: 0, score: 1.0}], #{full: 2.0})");
     assert!(
         out.contains("invalid contribution_table options: the key `base` is required."),
