@@ -2,7 +2,6 @@
 
 pub mod analysis;
 pub mod backend;
-pub mod bench;
 pub mod data;
 pub mod eval;
 pub mod interrupt;

@@ -5,6 +5,9 @@ use clap::{Parser, Subcommand};
 use layerscript::backend::{self, Compute};
 use layerscript::model::inspect::{logits_command, LogitsInput};
 use std::path::PathBuf;
+
+#[path = "cli/bench.rs"]
+mod bench;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -100,20 +103,19 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Measure prefill and batched decode throughput on a random Qwen3-shaped model.
-    Bench(layerscript::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Measure one GRPO update for a single layer vs all parameters (time and peak memory).
-    BenchTrain(layerscript::bench::TrainBenchArgs),
+    BenchTrain(bench::TrainBenchArgs),
 }
 
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            let msg = format!("{e:#}");
-            if msg.starts_with("error") {
-                eprintln!("{msg}");
-            } else {
-                eprintln!("error: {msg}");
+            match e.downcast_ref::<layerscript::script::runner::ScriptError>() {
+                // Already rendered with its file, line and caret.
+                Some(rendered) => eprintln!("{rendered}"),
+                None => eprintln!("error: {e:#}"),
             }
             ExitCode::FAILURE
         }
@@ -144,7 +146,7 @@ fn run() -> Result<ExitCode> {
             println!("wrote {}", out.display());
         }
         Some(Command::Bench(args)) => {
-            layerscript::bench::run(&args)?;
+            bench::run(&args)?;
         }
         Some(Command::Verify {
             gold,
@@ -160,26 +162,14 @@ fn run() -> Result<ExitCode> {
                 }
             }
             (None, None, Some(file)) => {
-                let stats = match out {
-                    Some(path) => {
-                        let mut buf = Vec::new();
-                        let s = layerscript::reward::jsonl::verify_jsonl(&file, &mut buf)?;
-                        layerscript::model::load::write_atomic(&path, &buf)?;
-                        s
-                    }
-                    None => layerscript::reward::jsonl::verify_jsonl(
-                        &file,
-                        &mut std::io::stdout().lock(),
-                    )?,
-                };
-                eprintln!("{} of {} correct", stats.correct, stats.total);
+                layerscript::reward::jsonl::verify_command(&file, out.as_deref())?;
             }
             _ => anyhow::bail!("give --gold and --pred, or --jsonl FILE"),
         },
         Some(Command::Quickstart { out, sets }) => {
             layerscript::quickstart::run(&out, &sets, cli.quiet)?
         }
-        Some(Command::BenchTrain(args)) => layerscript::bench::run_train(&args)?,
+        Some(Command::BenchTrain(args)) => bench::run_train(&args)?,
         Some(Command::Run {
             file,
             sets,

@@ -18,7 +18,7 @@
 //! solution (GSM8K `answer`, Minerva `solution`), otherwise from a `solution` field when the record
 //! has one (a string, or the first string of a list).
 
-use super::extract::{value_to_string, AnswerExtract};
+use super::gold_answer::{value_to_string, AnswerExtract};
 use super::{Dataset, Example};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::de::{Deserializer, MapAccess, Visitor};

@@ -17,12 +17,12 @@
 //! 0.9) through `u64` ranges only, so the same seed gives the same order on every run and platform
 //! (a unit test pins one permutation, so an rng change would be noticed).
 
-pub mod extract;
+pub mod gold_answer;
 pub mod load;
 pub mod synthetic;
 pub mod template;
 
-pub use extract::{last_boxed, AnswerExtract};
+pub use gold_answer::{last_boxed, AnswerExtract};
 pub use load::{benchmark, load_auto, load_csv, load_jsonl, FieldMap, BENCHMARK_NAMES};
 pub use synthetic::{synthetic_split, synthetic_task, SyntheticConfig};
 pub use template::PromptTemplate;

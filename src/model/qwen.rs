@@ -6,8 +6,8 @@
 //! init) using HF tensor names, so loading, random init and saving share one name table.
 
 use super::config::{Family, QwenConfig};
+use super::forward_context::ForwardContext;
 use super::kv_cache::{KvCache, LayerCache};
-use super::step::StepContext;
 use anyhow::Result;
 use burn::module::Param;
 use burn::prelude::*;
@@ -174,7 +174,7 @@ impl<B: Backend> Attention<B> {
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
-        ctx: &StepContext<B>,
+        ctx: &ForwardContext<B>,
         cache: Option<&mut LayerCache<B>>,
     ) -> Tensor<B, 3> {
         let [b, t, _] = x.dims();
@@ -257,7 +257,7 @@ impl<B: Backend> DecoderLayer<B> {
     pub fn forward(
         &self,
         x: Tensor<B, 3>,
-        ctx: &StepContext<B>,
+        ctx: &ForwardContext<B>,
         cache: Option<&mut LayerCache<B>>,
     ) -> Tensor<B, 3> {
         let h = x.clone()
@@ -474,7 +474,7 @@ impl<B: Backend> Qwen<B> {
         &self,
         mut x: Tensor<B, 3>,
         range: std::ops::Range<usize>,
-        ctx: &StepContext<B>,
+        ctx: &ForwardContext<B>,
         mut cache: Option<&mut KvCache<B>>,
         hidden: Option<&mut Vec<Tensor<B, 3>>>,
     ) -> Tensor<B, 3> {
@@ -517,7 +517,7 @@ impl<B: Backend> Qwen<B> {
         want_hidden: bool,
     ) -> (Tensor<B, 3>, Vec<Tensor<B, 3>>) {
         let past = cache.as_ref().map_or(0, |c| c.len());
-        let ctx = StepContext::new(&self.config, key_mask, past, ids.dims()[1], &ids.device());
+        let ctx = ForwardContext::new(&self.config, key_mask, past, ids.dims()[1], &ids.device());
         let x = self.embed(ids);
         let mut hidden = want_hidden.then(|| vec![x.clone()]);
         let x = self.run_layers(

@@ -120,64 +120,6 @@ fn should_extract_boxed(
     next_boxed != boxed && len < 70 && r_separator().is_match(&between)
 }
 
-/// Contents of every `\boxed{...}` / `\fbox{...}` (also `\boxed 5`), left to right, with
-/// nested braces matched; used by dataset loaders to read boxed gold solutions.
-pub fn boxed_all(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    loop {
-        let next = [r"\boxed", r"\fbox"]
-            .iter()
-            .filter_map(|k| rest.find(k).map(|p| (p, k.len())))
-            .min();
-        let Some((pos, len)) = next else { break };
-        let after = &rest[pos + len..];
-        let trimmed = after.trim_start();
-        if let Some(body) = trimmed.strip_prefix('{') {
-            let Some(end) = matching_brace(body) else {
-                break;
-            };
-            out.push(body[..end].trim().to_string());
-            rest = &body[end + 1..];
-        } else if after.starts_with(' ') {
-            // `\boxed 5`: up to the next space or `$`.
-            let word: String = trimmed
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '$')
-                .collect();
-            if !word.is_empty() {
-                out.push(word.trim_end_matches('.').to_string());
-            }
-            rest = &trimmed[word.len()..];
-        } else {
-            rest = after;
-        }
-    }
-    out
-}
-
-/// Byte index of the `}` closing an already-opened `{` at the start of `s` (`\{` and `\}`
-/// are escaped and do not count).
-pub fn matching_brace(s: &str) -> Option<usize> {
-    let mut depth = 1usize;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,15 +146,5 @@ mod tests {
             "{a{b}c"
         );
         assert_eq!(extract_boxed_content(r"\boxed 5", BoxedMode::Last), "5");
-    }
-
-    #[test]
-    fn boxed_all_lists_every_box() {
-        assert_eq!(
-            boxed_all(r"\boxed{1} and \boxed{\frac{2}{3}} \boxed 4."),
-            vec!["1", r"\frac{2}{3}", "4"]
-        );
-        assert_eq!(matching_brace("a{b}c}d"), Some(5));
-        assert!(boxed_all(r"\boxed{unclosed").is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! (`grader.py`), with sympy's `simplify` replaced by exact rational evaluation, numeric
 //! evaluation, and evaluation at sample points for expressions with free symbols.
 
-use super::node::{Node, RelOp};
+use super::ast::{Node, RelOp};
 use super::sets::{compare_sets, relation_as_set};
 
 /// math-verify's default `float_rounding`: decimals kept when either side is a float.

@@ -11,10 +11,9 @@
 //! One addition to math-verify: GSM8K's `#### 72` is an anchor at priority 100. math-verify
 //! reaches the same number through its last-number fallback unless more text follows it.
 
-pub use super::boxed::{boxed_all, matching_brace};
-use super::envs::{boxed_span, chain_at, find_chains, skip_ws, EnvGroup};
+use super::ast::Node;
+use super::delimiters::{boxed_span, chain_at, find_chains, skip_ws, EnvGroup};
 use super::latex::parse_latex;
-use super::node::Node;
 use super::normalize::{normalize_latex, BoxedMode};
 use super::pyexpr::parse_py_expr;
 use regex::{Captures, Regex};

@@ -32,6 +32,22 @@ impl VerifyStats {
 
 const ADDED: [&str; 3] = ["verdict", "gold_extracted", "pred_extracted"];
 
+/// `layerscript verify --jsonl FILE [--out FILE]`: grades `input` into `out` (written atomically)
+/// or onto stdout, and says how many were correct on stderr.
+pub fn verify_command(input: &Path, out: Option<&Path>) -> Result<VerifyStats> {
+    let stats = match out {
+        Some(path) => {
+            let mut buf = Vec::new();
+            let s = verify_jsonl(input, &mut buf)?;
+            crate::model::load::write_atomic(path, &buf)?;
+            s
+        }
+        None => verify_jsonl(input, &mut std::io::stdout().lock())?,
+    };
+    eprintln!("{} of {} correct", stats.correct, stats.total);
+    Ok(stats)
+}
+
 /// Grades every line of `input` and writes it to `output` with the verdict fields added.
 ///
 /// Original fields are kept byte for byte (the new fields are appended before the closing

@@ -2,9 +2,9 @@
 //! latex2sympy2_extended builds (its grammar is PS.g4): comma lists become sets, `(a,b)`
 //! an open interval, `x = 1` an equation, `2\frac{1}{2}` a mixed number, and so on.
 
+use super::ast::{Node, RelOp};
 use super::latex_terms::{add_flat, neg, number};
 use super::lexer::{lex, Tok};
-use super::node::{Node, RelOp};
 use anyhow::{bail, Result};
 use regex::Regex;
 use std::collections::HashMap;
@@ -309,7 +309,7 @@ impl Parser {
 
 #[cfg(test)]
 mod tests {
-    use super::super::node::SetOp;
+    use super::super::ast::SetOp;
     use super::super::rational::Rational;
     use super::*;
 

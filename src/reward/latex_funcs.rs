@@ -2,10 +2,10 @@
 //! `\frac`, `\sqrt`, `\binom`, `\sin`, `\log_b`, `\max`, `\operatorname`, undefined `f(x)`,
 //! matrices.
 
+use super::ast::{Node, SetOp};
 use super::latex::{elements_to_value, Parser, Rule};
 use super::latex_terms::divide;
 use super::lexer::Tok;
-use super::node::{Node, SetOp};
 use super::rational::Rational;
 use anyhow::{bail, Result};
 

@@ -1,10 +1,10 @@
 //! The arithmetic part of the LaTeX grammar: sums, products (explicit and implicit),
 //! powers, postfix operators, groups and atoms.
 
+use super::ast::Node;
 use super::latex::{Parser, Rule};
 use super::latex_funcs::{accent_name, render};
 use super::lexer::Tok;
-use super::node::Node;
 use super::rational::Rational;
 use anyhow::{anyhow, bail, Result};
 

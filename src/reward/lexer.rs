@@ -4,7 +4,7 @@
 //! `dx` over `d`), this one does the same; unknown commands are an error, as they are
 //! for the ANTLR lexer, so the answer then falls back to string comparison.
 
-use super::node::RelOp;
+use super::ast::RelOp;
 use anyhow::{bail, Result};
 
 /// One lexical token.

@@ -18,21 +18,17 @@
 //! does) instead of never matching; `#### x` and a lone `\fbox{}` are anchors; there is no
 //! `solve()` step for equations and no complex numbers. Reported answers are the normalised
 //! text of the candidate that parsed (math-verify reports its first matched string).
-//!
-//! [`expr`] is a separate plain-arithmetic evaluator (`expr::eval`) that the synthetic data
-//! generator uses to check its own answers; grading does not go through it.
 
+mod ast;
 mod boxed;
-mod envs;
+mod delimiters;
 pub mod equiv;
-pub mod expr;
 pub mod extract;
 pub mod jsonl;
 mod latex;
 mod latex_funcs;
 mod latex_terms;
 mod lexer;
-mod node;
 pub mod normalize;
 mod pyexpr;
 pub mod rational;

@@ -3,7 +3,7 @@
 //! associative and tighter than unary minus. Anything else (juxtaposition, `×`) is an
 //! error, as it is for Python's tokenizer.
 
-use super::node::Node;
+use super::ast::Node;
 use super::rational::Rational;
 use anyhow::{anyhow, bail, Result};
 

@@ -2,8 +2,8 @@
 //! intervals by bracket type, `(a, b)` against `{a, b}`, and one-variable relations read as
 //! the set they describe (`1 < x < 2` is the interval (1, 2)).
 
+use super::ast::{Node, RelOp};
 use super::equiv::{expr_eq, rhs};
-use super::node::{Node, RelOp};
 use std::cmp::Ordering;
 
 /// `Relational.as_set()` for one-variable bounds (`x > 1`, `1 < x <= 2`, `x = 3`).

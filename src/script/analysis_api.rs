@@ -292,4 +292,46 @@ pub mod analysis_fns {
         }
         Ok(analysis::scan::sample_std(&v))
     }
+
+    /// Scores one answer per problem (e.g. a majority vote, or each model's first answer) against
+    /// the gold answers under the math verifier's equivalence: `#{ accuracy, se, correct }`
+    /// (`()` answers count as wrong). Voted and single-model answers scored by the same rule are
+    /// comparable (§5).
+    ///
+    /// ```rhai
+    /// answer_accuracy(majority_vote(answers), test.examples().map(|e| e.answer)).accuracy
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn answer_accuracy(answers: Array, gold: Array) -> RhaiResult<Map> {
+        if answers.len() != gold.len() || answers.is_empty() {
+            return Err(format!(
+                "answer_accuracy: {} answers for {} gold answers (give one per problem, at least one)",
+                answers.len(),
+                gold.len()
+            )
+            .into());
+        }
+        let correct: Vec<bool> = answers
+            .iter()
+            .zip(&gold)
+            .map(|(a, g)| {
+                !a.is_unit() && crate::reward::answers_equal(&g.to_string(), &a.to_string())
+            })
+            .collect();
+        let per: Vec<f64> = correct.iter().map(|&c| f64::from(u8::from(c))).collect();
+        let mut m = Map::new();
+        m.insert(
+            "accuracy".into(),
+            Dynamic::from_float(per.iter().sum::<f64>() / per.len() as f64),
+        );
+        m.insert(
+            "se".into(),
+            Dynamic::from_float(analysis::standard_error(&per)),
+        );
+        m.insert(
+            "correct".into(),
+            Dynamic::from_array(correct.into_iter().map(Dynamic::from_bool).collect()),
+        );
+        Ok(m)
+    }
 }

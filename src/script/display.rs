@@ -253,14 +253,72 @@ pub fn text_bars(values: &[f64]) -> String {
     out
 }
 
-/// A value as the REPL shows it: tables and bar charts for tables and series, strings quoted,
-/// `()` as nothing (returns an empty string).
+/// Longest string shown whole inside a summarised map.
+const MAX_TEXT: usize = 80;
+/// Longest array shown whole inside a summarised map.
+const MAX_ITEMS: usize = 8;
+
+/// One field of a map as a person skims it: arrays of maps as a count with where to find them,
+/// long arrays as their first items and a count, long strings cut with their length.
+fn summarize_field(key: &str, v: &Dynamic) -> String {
+    if let Some(arr) = v.read_lock::<Array>() {
+        if !arr.is_empty() && arr.iter().all(|x| x.is_map()) {
+            return format!("{} {key} (.{key})", arr.len());
+        }
+        if arr.len() > MAX_ITEMS {
+            let head: Vec<String> = arr[..MAX_ITEMS].iter().map(format_nested).collect();
+            return format!("[{}, …] ({} items, .{key})", head.join(", "), arr.len());
+        }
+    }
+    if v.is_string() {
+        let text = v.to_string();
+        let n = text.chars().count();
+        if n > MAX_TEXT {
+            let head: String = text.chars().take(MAX_TEXT).collect();
+            return format!("{head:?}… ({n} chars)");
+        }
+        return format!("{text:?}");
+    }
+    if let Some(map) = v.read_lock::<Map>() {
+        let inline = format_value(v);
+        if inline.chars().count() > MAX_TEXT {
+            return format!("a map of {} keys (.{key})", map.len());
+        }
+        return inline;
+    }
+    format_nested(v)
+}
+
+/// A map with big values (an evaluation report with its records, a scan): one `key: value` line
+/// per field, numbers and short values first, big ones summarised ([`summarize_field`]). `None`
+/// when the map is small enough to print inline.
+pub fn summarize_map(v: &Dynamic) -> Option<String> {
+    let map = v.read_lock::<Map>()?;
+    if format_value(v).chars().count() <= 2 * MAX_TEXT {
+        return None;
+    }
+    let scalar = |x: &Dynamic| x.is_int() || x.is_float() || x.is_bool();
+    let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+    keys.sort_by_key(|k| !scalar(&map[*k]));
+    let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for k in keys {
+        let _ = writeln!(out, "{k:>width$}: {}", summarize_field(k, &map[k]));
+    }
+    Some(out)
+}
+
+/// A value as the REPL shows it: tables and bar charts for tables and series, big maps
+/// summarised, strings quoted, `()` as nothing (returns an empty string).
 pub fn render_for_terminal(v: &Dynamic) -> String {
     if let Some(rows) = as_table(v) {
         return text_table(&rows);
     }
     if let Some(series) = as_series(v) {
         return text_bars(&series);
+    }
+    if let Some(summary) = summarize_map(v) {
+        return summary;
     }
     if v.is_string() {
         return format!("{:?}\n", v.to_string());
@@ -318,6 +376,43 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| 10 | 51.25 | a\\|b |"), "{md}");
+    }
+
+    #[test]
+    fn big_maps_are_summarised() {
+        let record = row(&[("id", "p1".into()), ("responses", "x".repeat(500).into())]);
+        let report = row(&[
+            ("accuracy", Dynamic::from_float(0.25)),
+            ("k", Dynamic::from_int(2)),
+            (
+                "records",
+                Dynamic::from_array(vec![Dynamic::from_map(record); 4]),
+            ),
+            (
+                "per_problem",
+                Dynamic::from_array(vec![Dynamic::from_float(0.5); 20]),
+            ),
+            ("note", "y".repeat(200).into()),
+        ]);
+        let t = render_for_terminal(&Dynamic::from_map(report));
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "   accuracy: 0.25", "{t}");
+        assert_eq!(lines[1], "          k: 2", "{t}");
+        assert!(t.contains("    records: 4 records (.records)"), "{t}");
+        assert!(
+            t.contains(
+                "per_problem: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, …] (20 items, .per_problem)"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("… (200 chars)") && !t.contains(&"x".repeat(100)),
+            "{t}"
+        );
+        assert!(t.lines().count() == 5, "one line per field: {t}");
+        // Small maps stay inline.
+        let small = Dynamic::from_map(row(&[("a", Dynamic::from_int(1))]));
+        assert_eq!(render_for_terminal(&small), "#{a: 1}\n");
     }
 
     #[test]

@@ -342,12 +342,6 @@ pub mod model_fns {
         Ok(())
     }
 
-    /// Same as `export_hf`: a model is saved as a loadable HF folder.
-    #[rhai_fn(return_raw, pure)]
-    pub fn save(ctx: NativeCallContext, m: &mut Model, dir: &str) -> RhaiResult<()> {
-        export_hf(ctx, m, dir)
-    }
-
     /// L2 norm of each decoder layer's change from `base` to `m` (the paper's weight-change
     /// comparison). Both must have the same shape.
     #[rhai_fn(return_raw)]

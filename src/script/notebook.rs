@@ -3,7 +3,7 @@
 //! (arrays of maps) as Markdown tables, series as text bar charts, and `![](x.png)` for plots.
 //! The first error is written under its block and stops the run (the file is still written).
 
-use super::display::{as_series, as_table, format_value, markdown_table, text_bars};
+use super::display::{as_series, as_table, format_value, markdown_table, summarize_map, text_bars};
 use super::error::Source;
 use super::plot::absolute;
 use super::session::{Evaluated, Session};
@@ -89,6 +89,8 @@ pub fn output_markdown(ev: &Evaluated, dir: &Path) -> String {
                 out.push('\n');
             } else if let Some(series) = as_series(v) {
                 out.push_str(&format!("```text\n{}```\n\n", text_bars(&series)));
+            } else if let Some(summary) = summarize_map(v) {
+                out.push_str(&format!("```text\n{summary}```\n\n"));
             } else if !is_plot_paths(v, &ev.plots) {
                 out.push_str(&format!("```text\n=> {}\n```\n\n", format_value(v)));
             }

@@ -4,7 +4,7 @@
 use super::error::Source;
 use super::session::Session;
 use super::HostContext;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use std::path::Path;
 
 /// Runs the script at `path` with `--set` parameters (visible as `param("key", default)` and,
@@ -55,9 +55,22 @@ pub fn run_source(ctx: HostContext, name: &str, text: String) -> Result<()> {
     }
     match ev.value {
         Ok(_) => Ok(()),
-        Err(rendered) => bail!("{rendered}"),
+        Err(rendered) => Err(ScriptError(rendered).into()),
     }
 }
+
+/// A script's error, already rendered (`error: ...`, `file:line:col`, the source line, a caret):
+/// printed as it is.
+#[derive(Debug)]
+pub struct ScriptError(pub String);
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScriptError {}
 
 /// Parses `--shard i/n` (e.g. `2/8`).
 pub fn parse_shard(text: &str) -> Result<(usize, usize)> {

@@ -155,13 +155,12 @@ pub fn reward_value(v: Dynamic) -> anyhow::Result<f64> {
     )
 }
 
-/// An evaluation report as a map: `accuracy` (= `avg_at_k`), `se` (its standard error over
+/// An evaluation report as a map: `accuracy` (avg@k: mean correctness over all samples), `se` (its standard error over
 /// problems), `per_problem` (each problem's mean correctness), `pass_at_k`, `maj_at_k`, `k`,
 /// `records` (`#{id, correct, answers, responses}` per problem).
 pub fn report_map(r: &EvalReport) -> RhaiResult<Map> {
     let mut m = Map::new();
     m.insert("accuracy".into(), (r.accuracy as FLOAT).into());
-    m.insert("avg_at_k".into(), (r.accuracy as FLOAT).into());
     m.insert("se".into(), (r.se as FLOAT).into());
     m.insert(
         "per_problem".into(),
@@ -301,7 +300,7 @@ pub mod train_fns {
     use crate::script::data_api::DataHandle;
     use crate::script::model_api::ModelHandle;
     use crate::script::progress::progress;
-    use crate::script::{host, options, script_err, OrScript};
+    use crate::script::{host, script_err, OrScript};
     use crate::train::policy::Policy;
 
     use crate::train::sft::{train_sft, SftConfig};
@@ -390,16 +389,7 @@ pub mod train_fns {
     /// `weight_decay` (0). Trains the model's plan.
     #[rhai_fn(return_raw)]
     pub fn sft(m: ModelHandle, d: DataHandle, opts: Map) -> RhaiResult<Run> {
-        let mut opts = opts;
-        let take = |o: &mut Map, k: &str, def: f64| -> RhaiResult<f64> {
-            match o.remove(k) {
-                None => Ok(def),
-                Some(v) => crate::script::convert::num(&v, k),
-            }
-        };
-        let lr = take(&mut opts, "lr", 1e-3)?;
-        let wd = take(&mut opts, "weight_decay", 0.0)?;
-        let cfg: SftConfig = options(opts, "sft (valid keys also: lr, weight_decay)")?;
+        let (cfg, _) = split_options(opts, "sft", SftConfig::default(), &[])?;
         let eos = m.eos_ids();
         let pairs = encoded(&m, &d)
             .or_script()?
@@ -418,12 +408,8 @@ pub mod train_fns {
             })
             .collect::<anyhow::Result<Vec<_>>>()
             .or_script()?;
-        let optim = AdamWConfig {
-            lr,
-            weight_decay: wd,
-            ..Default::default()
-        };
-        let mut policy = Policy::new(m.model.clone(), m.plan.clone(), optim).or_script()?;
+        let mut policy =
+            Policy::new(m.model.clone(), m.plan.clone(), cfg.optimizer()).or_script()?;
         let bar = progress(cfg.steps as u64, "sft");
         let losses = train_sft(&mut policy, &pairs, &cfg, |s, loss| {
             bar.set_position(s as u64 + 1);
@@ -516,7 +502,7 @@ pub mod train_fns {
     }
 
     /// Scores a model on a dataset: `samples` per problem (k), `temperature` (0 = greedy),
-    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy, se, avg_at_k,
+    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy (avg@k), se,
     /// pass_at_k, maj_at_k, k, records}` (`se`: standard error of `accuracy` over problems);
     /// each record is `#{id, correct, answers, responses}`.
     ///

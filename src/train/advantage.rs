@@ -5,28 +5,20 @@
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
-/// How a group's centred rewards are scaled.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// How a group's centred rewards are scaled. In option maps: `group_std` (also `grpo`,
+/// `group`), `center` (also `dr_grpo`, `none`), `batch_std` (also `batch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdvNorm {
     /// GRPO: `(r - mean_g) / (std_g + eps)`, std unbiased (n - 1), as veRL and TRL.
+    #[serde(alias = "grpo", alias = "group")]
     GroupStd,
     /// Dr. GRPO: `r - mean_g` (no std division).
+    #[serde(alias = "dr_grpo", alias = "none")]
     Center,
     /// TRL `scale_rewards="batch"`: `(r - mean_g) / (std_batch + eps)`.
+    #[serde(alias = "batch")]
     BatchStd,
-}
-
-impl AdvNorm {
-    /// Parses `grpo`/`group_std`, `dr_grpo`/`center`/`none`, `batch`/`batch_std`.
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "grpo" | "group_std" | "group" => Self::GroupStd,
-            "dr_grpo" | "center" | "none" => Self::Center,
-            "batch" | "batch_std" => Self::BatchStd,
-            _ => bail!("unknown advantage normalisation `{s}`: expected one of group_std (grpo), center (dr_grpo), batch_std"),
-        })
-    }
 }
 
 fn mean(xs: &[f64]) -> f64 {
@@ -128,9 +120,9 @@ mod tests {
         let e = group_advantages(&[1.0, f64::NAN], 2, AdvNorm::GroupStd, 1e-6).unwrap_err();
         assert!(e.to_string().contains("rollout 1"));
         assert!(group_advantages(&[1.0; 3], 2, AdvNorm::GroupStd, 1e-6).is_err());
-        assert!(AdvNorm::parse("grpo2")
-            .unwrap_err()
-            .to_string()
-            .contains("group_std"));
+        let name = |s: &str| serde_json::from_value::<AdvNorm>(serde_json::json!(s));
+        assert_eq!(name("grpo").unwrap(), AdvNorm::GroupStd);
+        assert_eq!(name("dr_grpo").unwrap(), AdvNorm::Center);
+        assert!(name("grpo2").unwrap_err().to_string().contains("group_std"));
     }
 }

@@ -11,7 +11,7 @@
 //!   tokens through the advantage; NaN rewards stop the run with the rollout named.
 
 use super::advantage::{group_advantages, AdvNorm};
-use super::loss::{aggregate, grpo_token_loss, ClipConfig, KlKind, KlTerm, LossAgg};
+use super::loss::{aggregate, grpo_token_loss, ClipConfig, KlKind, KlTerm, LossAggKind};
 use super::optim::{accumulate, AdamWConfig, GradStore, Schedule, StepStats};
 use super::policy::Policy;
 use crate::backend::{Compute, Train};
@@ -65,7 +65,7 @@ pub struct GrpoConfig {
     /// KL coefficient β (0 = no reference forward).
     pub kl_coef: f64,
     /// `k1`, `k2`, `k3` / `low_var_kl`.
-    pub kl_type: String,
+    pub kl_type: KlKind,
     /// Multiply KL by the ratio (TRL's bias correction).
     pub kl_ratio_weighted: bool,
     /// ε_low.
@@ -75,9 +75,9 @@ pub struct GrpoConfig {
     /// Dual-clip constant (0 = off).
     pub dual_clip: f64,
     /// `grpo` (seq-mean-token-mean), `token_mean`/`bnpo`, `dr_grpo`, `dapo`.
-    pub loss_agg: String,
+    pub loss_agg: LossAggKind,
     /// `group_std` (GRPO), `center` (Dr. GRPO), `batch_std`.
-    pub adv_norm: String,
+    pub adv_norm: AdvNorm,
     /// ε in the std division.
     pub adv_eps: f64,
     /// Responses cut by the length limit get reward 0.
@@ -107,13 +107,13 @@ impl Default for GrpoConfig {
             warmup_steps: 0,
             schedule: Schedule::Constant,
             kl_coef: 0.001,
-            kl_type: "low_var_kl".into(),
+            kl_type: KlKind::K3,
             kl_ratio_weighted: false,
             clip_low: 0.2,
             clip_high: 0.2,
             dual_clip: 0.0,
-            loss_agg: "grpo".into(),
-            adv_norm: "group_std".into(),
+            loss_agg: LossAggKind::SeqMeanTokenMean,
+            adv_norm: AdvNorm::GroupStd,
             adv_eps: 1e-6,
             truncated_reward_zero: false,
             seed: 0,
@@ -125,8 +125,8 @@ impl GrpoConfig {
     /// Dr. GRPO (Liu et al. 2025): no std normalisation, constant length normaliser, no KL.
     pub fn dr_grpo() -> Self {
         Self {
-            loss_agg: "dr_grpo".into(),
-            adv_norm: "center".into(),
+            loss_agg: LossAggKind::SeqMeanTokenSumNorm,
+            adv_norm: AdvNorm::Center,
             kl_coef: 0.0,
             ..Self::default()
         }
@@ -183,9 +183,6 @@ impl GrpoConfig {
         if self.max_response_len == 0 {
             bail!("max_response_len must be ≥ 1");
         }
-        AdvNorm::parse(&self.adv_norm)?;
-        LossAgg::parse(&self.loss_agg, self.max_response_len)?;
-        KlKind::parse(&self.kl_type)?;
         Ok(())
     }
 }
@@ -440,12 +437,7 @@ impl GrpoTrainer<'_> {
             });
         }
         let rewards: Vec<f64> = items.iter().map(|r| r.reward).collect();
-        let adv = group_advantages(
-            &rewards,
-            cfg.group,
-            AdvNorm::parse(&cfg.adv_norm)?,
-            cfg.adv_eps,
-        )?;
+        let adv = group_advantages(&rewards, cfg.group, cfg.adv_norm, cfg.adv_eps)?;
         for (r, a) in items.iter_mut().zip(adv) {
             r.adv = a;
         }
@@ -506,7 +498,7 @@ impl GrpoTrainer<'_> {
         sums: &mut UpdateSums,
     ) -> Result<GradStore<Compute>> {
         let cfg = &self.cfg;
-        let agg = LossAgg::parse(&cfg.loss_agg, cfg.max_response_len)?;
+        let agg = cfg.loss_agg.resolve(cfg.max_response_len);
         let clip = ClipConfig {
             eps_low: cfg.clip_low,
             eps_high: cfg.clip_high,
@@ -516,7 +508,7 @@ impl GrpoTrainer<'_> {
             0.0 => None,
             coef => Some(KlTerm {
                 coef,
-                kind: KlKind::parse(&cfg.kl_type)?,
+                kind: cfg.kl_type,
                 clamp: true,
                 ratio_weighted: cfg.kl_ratio_weighted,
             }),

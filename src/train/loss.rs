@@ -2,7 +2,6 @@
 //! KL estimators to the reference policy, and loss aggregation. Pure functions; the loop composes
 //! them. Shapes: `logp`, `old`, `reference`, `mask`: `[B, T]`; `adv`: `[B]`.
 
-use anyhow::{bail, Result};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -51,28 +50,20 @@ pub fn policy_loss<B: Backend>(
     (loss, ratio)
 }
 
-/// KL estimators of KL(π ‖ π_ref) per token, with `d = logp − ref`.
+/// KL estimators of KL(π ‖ π_ref) per token, with `d = logp − ref`. In option maps: `k1` (also
+/// `kl`), `k2` (also `mse`), `k3` (also `low_var_kl`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KlKind {
     /// k1 = d.
+    #[serde(alias = "kl")]
     K1,
     /// k2 = ½ d².
+    #[serde(alias = "mse")]
     K2,
     /// k3 = e^{−d} + d − 1 (veRL's `low_var_kl`, TRL's estimator).
+    #[serde(alias = "low_var_kl")]
     K3,
-}
-
-impl KlKind {
-    /// Parses `k1`/`kl`, `k2`/`mse`, `k3`/`low_var_kl`.
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "k1" | "kl" => Self::K1,
-            "k2" | "mse" => Self::K2,
-            "k3" | "low_var_kl" => Self::K3,
-            _ => bail!("unknown KL estimator `{s}`: expected one of k1, k2, k3 (low_var_kl)"),
-        })
-    }
 }
 
 /// Per-token KL estimate `[B, T]`. `clamp` applies veRL's bounds for k3 (exponent to ±20, value
@@ -118,17 +109,36 @@ pub enum LossAgg {
     GlobalTokenMean,
 }
 
-impl LossAgg {
-    /// Parses TRL/veRL names: `token_mean`/`bnpo`, `seq_mean_token_mean`/`grpo`,
-    /// `seq_mean_token_sum_norm`/`dr_grpo` (needs the normalizer), `dapo`/`global_token_mean`.
-    pub fn parse(s: &str, max_response_len: usize) -> Result<Self> {
-        Ok(match s {
-            "token_mean" | "token-mean" | "bnpo" => Self::TokenMean,
-            "seq_mean_token_mean" | "seq-mean-token-mean" | "grpo" => Self::SeqMeanTokenMean,
-            "seq_mean_token_sum_norm" | "seq-mean-token-sum-norm" | "dr_grpo" => Self::SeqMeanTokenSumNorm { normalizer: max_response_len as f64 },
-            "dapo" | "global_token_mean" => Self::GlobalTokenMean,
-            _ => bail!("unknown loss aggregation `{s}`: expected one of token_mean (bnpo), seq_mean_token_mean (grpo), seq_mean_token_sum_norm (dr_grpo), dapo"),
-        })
+/// The name of a [`LossAgg`] in option maps (TRL's and veRL's spellings are aliases); the
+/// Dr. GRPO normaliser comes from the run's max response length ([`LossAggKind::resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossAggKind {
+    /// [`LossAgg::TokenMean`].
+    #[serde(alias = "token-mean", alias = "bnpo")]
+    TokenMean,
+    /// [`LossAgg::SeqMeanTokenMean`].
+    #[serde(alias = "seq-mean-token-mean", alias = "grpo")]
+    SeqMeanTokenMean,
+    /// [`LossAgg::SeqMeanTokenSumNorm`].
+    #[serde(alias = "seq-mean-token-sum-norm", alias = "dr_grpo")]
+    SeqMeanTokenSumNorm,
+    /// [`LossAgg::GlobalTokenMean`].
+    #[serde(alias = "dapo")]
+    GlobalTokenMean,
+}
+
+impl LossAggKind {
+    /// The aggregation, with `max_response_len` as Dr. GRPO's constant normaliser.
+    pub fn resolve(self, max_response_len: usize) -> LossAgg {
+        match self {
+            Self::TokenMean => LossAgg::TokenMean,
+            Self::SeqMeanTokenMean => LossAgg::SeqMeanTokenMean,
+            Self::SeqMeanTokenSumNorm => LossAgg::SeqMeanTokenSumNorm {
+                normalizer: max_response_len as f64,
+            },
+            Self::GlobalTokenMean => LossAgg::GlobalTokenMean,
+        }
     }
 }
 
@@ -298,9 +308,15 @@ mod tests {
         );
         assert!((v(LossAgg::GlobalTokenMean, 2, 8.0) - 10.0 / 8.0).abs() < 1e-6);
         assert!((v(LossAgg::TokenMean, 2, 0.0) - 10.0 / 8.0).abs() < 1e-6);
-        assert!(LossAgg::parse("drgrpo", 8)
+        let name = |s: &str| serde_json::from_value::<LossAggKind>(serde_json::json!(s));
+        assert_eq!(
+            name("dr_grpo").unwrap().resolve(8),
+            LossAgg::SeqMeanTokenSumNorm { normalizer: 8.0 }
+        );
+        assert_eq!(name("bnpo").unwrap(), LossAggKind::TokenMean);
+        assert!(name("drgrpo")
             .unwrap_err()
             .to_string()
-            .contains("dr_grpo"));
+            .contains("seq_mean_token_sum_norm"));
     }
 }

@@ -15,6 +15,7 @@ pub mod sft;
 pub use advantage::{group_advantages, AdvNorm};
 pub use loss::{
     aggregate, grpo_token_loss, kl_penalty, policy_loss, ClipConfig, KlKind, KlTerm, LossAgg,
+    LossAggKind,
 };
 pub use optim::{AdamW, AdamWConfig, GradStore, Schedule};
 pub use plan::{apply_plan, TrainingPlan};

@@ -1,14 +1,14 @@
 //! Supervised warm-up: teacher-forced cross-entropy on (prompt, target) pairs, so a tiny model
 //! trained from scratch reaches a starting accuracy that RL can improve.
 
-use super::optim::{accumulate, GradStore};
+use super::optim::{accumulate, AdamWConfig, GradStore};
 use super::policy::Policy;
 use crate::model::logprobs::{token_logprobs, PackedBatch};
 use anyhow::{bail, Result};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// SFT settings; the optimizer comes from the policy.
+/// SFT settings (the names of `sft`'s options).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SftConfig {
@@ -18,6 +18,21 @@ pub struct SftConfig {
     pub batch: usize,
     /// Data-order seed.
     pub seed: u64,
+    /// AdamW learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+}
+
+impl SftConfig {
+    /// The optimizer of the warm-up.
+    pub fn optimizer(&self) -> AdamWConfig {
+        AdamWConfig {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for SftConfig {
@@ -26,6 +41,8 @@ impl Default for SftConfig {
             steps: 200,
             batch: 32,
             seed: 0,
+            lr: 1e-3,
+            weight_decay: 0.0,
         }
     }
 }

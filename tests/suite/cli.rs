@@ -260,3 +260,24 @@ fn logits_takes_text_chat_and_rejects_bad_ids() {
     assert!(!err.contains("panicked"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An evaluation report typed at the prompt is a summary a person reads, not every response of
+/// every record.
+#[test]
+fn repl_summarises_an_evaluation_report() {
+    let out = layerscript(
+        &[],
+        "let m = tiny_model(#{ layers: 2, hidden: 32, heads: 2, kv_heads: 1, intermediate: 64 });\n\
+         let d = synthetic_task(#{ n: 4, digits: 1, ops: \"+\" });\n\
+         evaluate(m, d, #{ samples: 2, temperature: 1.0, max_new_tokens: 6 })\n:quit\n",
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("accuracy: "), "{stdout}");
+    assert!(stdout.contains("records: 4 records (.records)"), "{stdout}");
+    assert!(
+        !stdout.contains("responses"),
+        "records are not printed inline: {stdout}"
+    );
+    assert!(stdout.lines().count() < 40, "a screenful at most: {stdout}");
+}

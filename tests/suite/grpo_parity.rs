@@ -9,7 +9,7 @@ use layerscript::backend::{Compute, Device};
 use layerscript::model::load_model;
 use layerscript::train::grpo::{GrpoConfig, GrpoTrainer, Rollout, Rollouts, Targets, UpdateSums};
 use layerscript::train::policy::Policy;
-use layerscript::train::{group_advantages, AdamWConfig, AdvNorm, TrainingPlan};
+use layerscript::train::{group_advantages, AdamWConfig, AdvNorm, KlKind, TrainingPlan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -124,11 +124,11 @@ fn trl_grpo_loss_gradients_and_metrics_through_the_trainer() {
                 max_response_len: r["max_completion_length"].as_u64().unwrap() as usize,
                 temperature: r["temperature"].as_f64().unwrap() as f32,
                 kl_coef: r["beta"].as_f64().unwrap(),
-                kl_type: "k3".into(),
+                kl_type: KlKind::K3,
                 kl_ratio_weighted: case["use_bias_correction_kl"].as_bool().unwrap(),
                 clip_low: r["epsilon_low"].as_f64().unwrap(),
                 clip_high: r["epsilon_high"].as_f64().unwrap(),
-                loss_agg: loss_type.into(),
+                loss_agg: serde_json::from_value(serde_json::json!(loss_type)).unwrap(),
                 ..GrpoConfig::default()
             },
             problems: &[],

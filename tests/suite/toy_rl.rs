@@ -157,10 +157,12 @@ fn paper_scripts_on_the_toy() {
     run("scripts/vote.rhai", &short(&[("voters", "1")]));
     let vote = csv_rows(&out.join("vote.csv"));
     assert_eq!(vote.len(), 3, "layer1, full and the vote");
-    // One voter: the vote is that model's first-sample answers, so it scores what they score.
+    // One voter: the vote is that model's first-sample answers, scored by the same rule, so it
+    // scores exactly what that model scores.
     assert!(vote
         .iter()
         .all(|r| (0.0..=1.0).contains(&num(r, "accuracy"))));
+    assert_eq!(vote[2]["accuracy"], vote[0]["accuracy"], "{vote:?}");
 
     run("scripts/weight_change.rhai", &short(&[]));
     let wc = csv_rows(&out.join("weight_change.csv"));

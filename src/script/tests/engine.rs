@@ -62,11 +62,10 @@ fn stdlib_layers_module() {
     let code = format!(
         r#"
         import "layers" as layers;
-        let t = layers::contribution_table(read_csv("{path}"), 40.0, 50.0);
+        let t = contribution_table(read_csv("{path}"), 40.0, 50.0);
         let s = layers::summary(t);
         #{{
             best: layers::best_layers(t, 3), worst: layers::worst_layers(t, 2),
-            middle: layers::middle(28, 5), lrs: layers::boost_lrs(4, [1, 2], 1e-6, 1e-5),
             summary: s, agree: layers::rank_agreement(t, t),
             jac: layers::mean_pairwise_jaccard([["a", "b"], ["b"], []]),
         }}
@@ -77,22 +76,19 @@ fn stdlib_layers_module() {
         .cast::<rhai::Map>();
     assert_eq!(ints(m["best"].clone()), vec![3, 4, 2]);
     assert_eq!(ints(m["worst"].clone()), vec![7, 0]);
-    assert_eq!(ints(m["middle"].clone()), vec![11, 12, 13, 14, 15]);
-    let lrs: Vec<f64> = m["lrs"]
-        .clone()
-        .into_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_float().unwrap())
-        .collect();
-    assert_eq!(lrs, vec![1e-6, 1e-5, 1e-5, 1e-6]);
     let s = m["summary"].clone().cast::<rhai::Map>();
     assert_eq!(s["best_layer"].as_int(), Ok(3));
     assert_eq!(s["worst_layer"].as_int(), Ok(7));
     assert_eq!(s["at_least_full"].as_int(), Ok(2));
     assert_eq!(s["below_half"].as_int(), Ok(3));
     assert!(close(s["mean"].as_float().unwrap(), 5.05 / 8.0));
-    assert!(close(m["agree"].as_float().unwrap(), 1.0));
+    let agree = m["agree"].clone().cast::<rhai::Map>();
+    assert!(close(agree["rho"].as_float().unwrap(), 1.0));
+    assert_eq!(agree["n"].as_int(), Ok(8));
+    assert!(
+        agree["lo"].as_float().unwrap() > 0.99,
+        "a perfect agreement's interval stays high"
+    );
     // Pairs: {a,b}/{b} = 0.5, {a,b}/{} = 0, {b}/{} = 0 → mean 1/6.
     assert!(close(m["jac"].as_float().unwrap(), 0.5 / 3.0));
 }

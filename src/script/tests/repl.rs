@@ -47,7 +47,7 @@ fn scripted_session() {
         ":help contribution",
         ":help",
         "import \"layers\" as layers;",
-        "layers::middle(28, 5).len()",
+        "layers::best_layers(t, 1).len() + 4",
         "double(rows[1].layer)",
         "nope(1)",
         ":bogus",

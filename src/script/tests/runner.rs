@@ -100,7 +100,7 @@ fn imports_from_a_stdlib_beside_the_script_and_the_script_folder() {
     // The crate's own stdlib is still searched after the local one.
     std::fs::write(
         dir.join("t.rhai"),
-        "import \"layers\" as l;\nl::middle(28, 5);\n",
+        "import \"layers\" as l;\nl::best_layers([#{ layer: 4, contribution: 0.5 }], 1);\n",
     )
     .unwrap();
     run_file(&dir.join("t.rhai"), &[], None).unwrap();

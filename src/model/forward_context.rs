@@ -7,7 +7,7 @@ use super::qwen::rotary_tables;
 use burn::prelude::*;
 
 /// Per-forward tensors shared by all layers: rotary tables and the attention mask.
-pub struct StepContext<B: Backend> {
+pub struct ForwardContext<B: Backend> {
     /// `[B, H, T, D]`.
     pub cos_q: Tensor<B, 4>,
     /// `[B, H, T, D]`.
@@ -24,7 +24,7 @@ pub struct StepContext<B: Backend> {
     pub new_tokens: usize,
 }
 
-impl<B: Backend> StepContext<B> {
+impl<B: Backend> ForwardContext<B> {
     /// Builds positions and masks for `t` new tokens after `past` cached ones.
     /// `key_mask[b]` covers all `past + t` key positions (1 = attend, 0 = padding).
     pub fn new(

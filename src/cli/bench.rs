@@ -2,11 +2,11 @@
 //! the compiled-in backend. `bench/peer_transformers.py` times HF transformers on the same saved
 //! weights so the two compare as a ratio measured on one machine.
 
-use crate::backend::{self, Compute, Device};
-use crate::model::generate::{generate, ids_tensor, GenerateOptions};
-use crate::model::{random_model, save_model, Family, Qwen, QwenConfig};
 use anyhow::Result;
 use clap::Args;
+use layerscript::backend::{self, Compute, Device};
+use layerscript::model::generate::{generate, ids_tensor, GenerateOptions};
+use layerscript::model::{random_model, save_model, Family, Qwen, QwenConfig};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -93,7 +93,7 @@ pub fn run(args: &BenchArgs) -> Result<Vec<BenchResult>> {
         args.vocab,
     );
     let model: Qwen<Compute> = random_model(&cfg, 0, &dev)?;
-    let params: usize = crate::model::load::specs(&cfg)
+    let params: usize = layerscript::model::load::specs(&cfg)
         .iter()
         .map(|(_, s)| s.iter().product::<usize>())
         .sum();
@@ -206,8 +206,10 @@ fn peak_rss_mib() -> f64 {
 /// the last layer, on the same batch, each in a fresh process; prints time and peak-RSS ratios
 /// against full training.
 pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
-    use crate::train::grpo::{GrpoConfig, GrpoTrainer, Rollout, Rollouts, Targets, UpdateSums};
-    use crate::train::{policy::Policy, TrainingPlan};
+    use layerscript::train::grpo::{
+        GrpoConfig, GrpoTrainer, Rollout, Rollouts, Targets, UpdateSums,
+    };
+    use layerscript::train::{policy::Policy, TrainingPlan};
     let m = &args.model;
     let dev: Device = backend::device(&m.device)?;
     let cfg = QwenConfig::tiny(
@@ -243,7 +245,7 @@ pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
             TrainingPlan::only(m.layers, &[m.layers - 1])?,
         ),
     ];
-    let weights_mib = crate::model::load::specs(&cfg)
+    let weights_mib = layerscript::model::load::specs(&cfg)
         .iter()
         .map(|(_, s)| s.iter().product::<usize>())
         .sum::<usize>() as f64
@@ -298,7 +300,7 @@ pub fn run_train(args: &TrainBenchArgs) -> Result<()> {
     let mut policy = Policy::new(
         base,
         plan,
-        crate::train::AdamWConfig {
+        layerscript::train::AdamWConfig {
             lr: 1e-5,
             ..Default::default()
         },
