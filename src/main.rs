@@ -33,7 +33,8 @@ enum Command {
         /// Parameters the script reads with `param("key", default)` (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]
         sets: Vec<(String, String)>,
-        /// Run only shard INDEX of COUNT (the script sees `shard()` and `shard_items(..)`).
+        /// Run only shard INDEX of COUNT (the script sees `shard()` and `shard_items(..)`); `auto`
+        /// takes it from a Slurm job array (`SLURM_ARRAY_TASK_ID` / `SLURM_ARRAY_TASK_COUNT`).
         #[arg(long, value_name = "INDEX/COUNT", value_parser = layerscript::script::runner::parse_shard)]
         shard: Option<(usize, usize)>,
         /// Stop a script after this many Rhai operations (0 = unlimited).

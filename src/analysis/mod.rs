@@ -11,7 +11,7 @@
 //!   Δ = full − base and ℓ; ℓ is withheld when full training did not beat the base.
 //!
 //! Nothing here knows about Rhai or tensors; the Rhai-facing wrappers live in
-//! `src/script/analysis_api.rs`.
+//! `src/script/api/analysis.rs`.
 
 pub mod contribution;
 pub mod metrics;

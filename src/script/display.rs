@@ -54,13 +54,13 @@ pub fn format_value(v: &Dynamic) -> String {
             .collect();
         return format!("#{{{}}}", items.join(", "));
     }
-    if let Some(m) = v.read_lock::<super::model_api::ModelHandle>() {
+    if let Some(m) = v.read_lock::<super::api::model::ModelHandle>() {
         return m.summary();
     }
-    if let Some(d) = v.read_lock::<super::data_api::DataHandle>() {
+    if let Some(d) = v.read_lock::<super::api::data::DataHandle>() {
         return d.summary();
     }
-    if let Some(r) = v.read_lock::<super::train_api::RunHandle>() {
+    if let Some(r) = v.read_lock::<super::api::train::RunHandle>() {
         return r.summary();
     }
     v.to_string()

@@ -12,24 +12,17 @@
 //! errors with [`OrScript::or_script`] / [`host_err`], parse option maps with [`options`], show
 //! long loops with [`progress::progress`], and add one line to `register_modules`.
 
-pub mod analysis_api;
+pub mod api;
 mod complete;
 pub mod convert;
-pub mod data_api;
 pub mod display;
 pub mod error;
 pub mod help;
-pub mod host_api;
-pub mod io;
-pub mod model_api;
 pub mod notebook;
-pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod runner;
-pub mod scan_api;
 pub mod session;
-pub mod train_api;
 
 pub use error::render_error;
 pub use notebook::run_notebook;
@@ -135,7 +128,7 @@ pub struct HostContext {
     pub quiet: bool,
     /// Rhai resource limits.
     pub limits: EngineLimits,
-    /// `--set key=value` parameters, already parsed (see [`host_api::parse_param`]).
+    /// `--set key=value` parameters, already parsed (see [`api::params::parse_param`]).
     pub params: Vec<(String, Dynamic)>,
     /// `(index, count)` of this process's shard, if sharded.
     pub shard: Option<(usize, usize)>,
@@ -155,7 +148,7 @@ impl HostContext {
     pub fn from_cli(quiet: bool, sets: &[(String, String)]) -> Self {
         let params = sets
             .iter()
-            .map(|(k, v)| (k.clone(), host_api::parse_param(v)))
+            .map(|(k, v)| (k.clone(), api::params::parse_param(v)))
             .collect();
         Self {
             quiet,
@@ -223,17 +216,18 @@ pub fn options<T: DeserializeOwned>(map: Map, what: &str) -> Result<T, Box<EvalA
 /// The per-domain plugin modules, each registered into the global namespace so scripts call
 /// `read_csv(..)`, not `io::read_csv(..)`. Adding a domain is one line here.
 fn register_modules(engine: &mut Engine) {
-    engine.register_type_with_name::<model_api::ModelHandle>("Model");
-    engine.register_type_with_name::<data_api::DataHandle>("Data");
-    engine.register_type_with_name::<train_api::RunHandle>("Run");
-    engine.register_global_module(exported_module!(host_api::host_fns).into());
-    engine.register_global_module(exported_module!(analysis_api::analysis_fns).into());
-    engine.register_global_module(exported_module!(io::io_fns).into());
-    engine.register_global_module(exported_module!(plot::plot_fns).into());
-    engine.register_global_module(exported_module!(model_api::model_fns).into());
-    engine.register_global_module(exported_module!(data_api::data_fns).into());
-    engine.register_global_module(exported_module!(train_api::train_fns).into());
-    engine.register_global_module(exported_module!(scan_api::scan_fns).into());
+    engine.register_type_with_name::<api::model::ModelHandle>("Model");
+    engine.register_type_with_name::<api::data::DataHandle>("Data");
+    engine.register_type_with_name::<api::train::RunHandle>("Run");
+    engine.register_global_module(exported_module!(api::params::host_fns).into());
+    engine.register_global_module(exported_module!(api::analysis::analysis_fns).into());
+    engine.register_global_module(exported_module!(api::io::io_fns).into());
+    engine.register_global_module(exported_module!(api::plot::plot_fns).into());
+    engine.register_global_module(exported_module!(api::model::model_fns).into());
+    engine.register_global_module(exported_module!(api::data::data_fns).into());
+    engine.register_global_module(exported_module!(api::train::train_fns).into());
+    engine.register_global_module(exported_module!(api::eval::eval_fns).into());
+    engine.register_global_module(exported_module!(api::scan::scan_fns).into());
 }
 
 /// Builds the engine: limits, print/debug routed to `ctx.output`, the plugin modules, the

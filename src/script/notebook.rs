@@ -3,9 +3,9 @@
 //! (arrays of maps) as Markdown tables, series as text bar charts, and `![](x.png)` for plots.
 //! The first error is written under its block and stops the run (the file is still written).
 
+use super::api::plot::absolute;
 use super::display::{as_series, as_table, format_value, markdown_table, summarize_map, text_bars};
 use super::error::Source;
-use super::plot::absolute;
 use super::session::{Evaluated, Session};
 use super::{HostContext, Output};
 use anyhow::{bail, Context, Result};
@@ -170,7 +170,7 @@ pub fn run_notebook_with(mut ctx: HostContext, path: &Path) -> Result<PathBuf> {
         out.push('\n');
     }
     let out_path = output_path(path);
-    super::io::write_atomic(&out_path, out.as_bytes())?;
+    super::api::io::write_atomic(&out_path, out.as_bytes())?;
     if let Some(rendered) = failure {
         bail!(
             "{rendered}\n(notebook output written to {})",

@@ -72,8 +72,12 @@ impl std::fmt::Display for ScriptError {
 
 impl std::error::Error for ScriptError {}
 
-/// Parses `--shard i/n` (e.g. `2/8`).
+/// Parses `--shard i/n` (e.g. `2/8`), or `--shard auto`: the task of a Slurm job array
+/// ([`slurm_shard`]).
 pub fn parse_shard(text: &str) -> Result<(usize, usize)> {
+    if text.trim() == "auto" {
+        return slurm_shard(|k| std::env::var(k).ok());
+    }
     let (i, n) = text
         .split_once('/')
         .with_context(|| format!("--shard {text:?}: expected INDEX/COUNT, e.g. 0/4"))?;
@@ -87,6 +91,32 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize)> {
         .with_context(|| format!("--shard {text:?}: bad count"))?;
     ensure!(n >= 1 && i < n, "--shard {text:?}: need 0 <= index < count");
     Ok((i, n))
+}
+
+/// The shard of a Slurm job-array task: index `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` (the
+/// minimum is 0 when unset) of `SLURM_ARRAY_TASK_COUNT`; an error naming the variable when one is
+/// unset or not a number. `var` reads the environment.
+pub fn slurm_shard(var: impl Fn(&str) -> Option<String>) -> Result<(usize, usize)> {
+    let num = |k: &str, required: bool| -> Result<Option<usize>> {
+        match var(k) {
+            Some(v) => Ok(Some(v.trim().parse().with_context(|| {
+                format!("--shard auto: {k}={v:?} is not a number")
+            })?)),
+            None if required => anyhow::bail!(
+                "--shard auto: {k} is not set (it is set inside a Slurm job array, \
+                 `sbatch --array=0-27`); give --shard INDEX/COUNT elsewhere"
+            ),
+            None => Ok(None),
+        }
+    };
+    let id = num("SLURM_ARRAY_TASK_ID", true)?.unwrap_or(0);
+    let count = num("SLURM_ARRAY_TASK_COUNT", true)?.unwrap_or(1);
+    let min = num("SLURM_ARRAY_TASK_MIN", false)?.unwrap_or(0);
+    ensure!(
+        id >= min && id - min < count,
+        "--shard auto: SLURM_ARRAY_TASK_ID {id} is outside the array ({min}, {count} tasks)"
+    );
+    Ok((id - min, count))
 }
 
 /// Parses `--set key=value` into `(key, value)`.

@@ -2,8 +2,8 @@
 //! live in a `Scope`, each input's functions are merged into one AST (as rhai's own
 //! `rhai-repl` does), and `import "x" as y;` stays bound for later inputs.
 
+use super::api::params::is_identifier;
 use super::error::{render_error_in, Source};
-use super::host_api::is_identifier;
 use super::{build_engine, HostContext};
 use regex::Regex;
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};

@@ -3,14 +3,15 @@
 
 pub mod advantage;
 pub mod checkpoint;
+pub mod config;
 pub mod grpo;
 pub mod loss;
 pub mod optim;
 pub mod plan;
 pub mod policy;
-pub mod run;
 pub mod runlog;
 pub mod sft;
+pub mod step;
 
 pub use advantage::{group_advantages, AdvNorm};
 pub use loss::{

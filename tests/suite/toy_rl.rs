@@ -8,7 +8,7 @@
 //! feeds a scan where full training did not beat the base: ℓ is reported as undefined and
 //! `only_b5.rhai` refuses to pick layers from it.
 
-use layerscript::script::host_api::parse_param;
+use layerscript::script::api::params::parse_param;
 use layerscript::script::{run_file_with, HostContext};
 use std::path::Path;
 

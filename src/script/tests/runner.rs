@@ -128,3 +128,45 @@ fn imports_from_a_stdlib_beside_the_script_and_the_script_folder() {
         "{err}"
     );
 }
+
+#[test]
+fn shard_auto_reads_the_slurm_array() {
+    use crate::script::runner::slurm_shard;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let s = slurm_shard(env(&[
+        ("SLURM_ARRAY_TASK_ID", "3"),
+        ("SLURM_ARRAY_TASK_COUNT", "28"),
+    ]));
+    assert_eq!(s.unwrap(), (3, 28));
+    // `--array=1-28`: ids start at the minimum.
+    let s = slurm_shard(env(&[
+        ("SLURM_ARRAY_TASK_ID", "28"),
+        ("SLURM_ARRAY_TASK_COUNT", "28"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+    ]));
+    assert_eq!(s.unwrap(), (27, 28));
+    let e = slurm_shard(env(&[("SLURM_ARRAY_TASK_COUNT", "28")])).unwrap_err();
+    assert!(
+        e.to_string().contains("SLURM_ARRAY_TASK_ID is not set"),
+        "{e}"
+    );
+    let e = slurm_shard(env(&[
+        ("SLURM_ARRAY_TASK_ID", "x"),
+        ("SLURM_ARRAY_TASK_COUNT", "2"),
+    ]))
+    .unwrap_err();
+    assert!(e.to_string().contains("\"x\" is not a number"), "{e}");
+    let e = slurm_shard(env(&[
+        ("SLURM_ARRAY_TASK_ID", "5"),
+        ("SLURM_ARRAY_TASK_COUNT", "2"),
+    ]))
+    .unwrap_err();
+    assert!(e.to_string().contains("outside the array"), "{e}");
+}

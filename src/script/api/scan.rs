@@ -249,7 +249,7 @@ pub mod scan_fns {
         h.plots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .extend(plots.iter().map(|p| crate::script::plot::absolute(p)));
+            .extend(plots.iter().map(|p| crate::script::api::plot::absolute(p)));
         super::report_map(&r).or_script()
     }
 

@@ -12,7 +12,7 @@ use rhai::{Array, Map};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 static FONT_ONCE: Once = Once::new();
 
 /// Series colours (Tableau 10), in order.
@@ -86,7 +86,7 @@ fn tick(v: &f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
-        super::display::format_float(*v)
+        crate::script::display::format_float(*v)
     }
 }
 

@@ -1,13 +1,12 @@
-//! Rhai-facing training and evaluation: `grpo`, `dr_grpo`, `sft` return a run (trained model and
-//! per-step metrics); `evaluate` returns scores and per-problem records.
+//! Rhai-facing training: `grpo`, `dr_grpo`, `sft` return a run (trained model and per-step
+//! metrics); `load_run` puts a run folder's trained parameters back on a base model.
 
-use super::data_api::DataHandle;
-use super::model_api::ModelHandle;
-use super::script_err;
-use crate::eval::EvalReport;
+use super::data::DataHandle;
+use super::model::ModelHandle;
+use crate::script::script_err;
 use crate::train::grpo::{GrpoConfig, Problem};
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, EvalAltResult, Map, FLOAT};
+use rhai::{Array, Dynamic, EvalAltResult, Map};
 
 /// A finished run: the trained model and one metrics map per step.
 #[derive(Clone)]
@@ -100,7 +99,7 @@ where
     let (fields, floats) = config_keys::<T>();
     let mut valid: Vec<&str> = fields.iter().map(String::as_str).collect();
     valid.extend_from_slice(extra);
-    super::convert::check_keys(&opts, what, &valid)?;
+    crate::script::convert::check_keys(&opts, what, &valid)?;
     let mut run = Map::new();
     for k in extra {
         if let Some(v) = opts.remove(*k) {
@@ -108,15 +107,15 @@ where
         }
     }
     let floats: Vec<&str> = floats.iter().map(String::as_str).collect();
-    super::convert::floatify(&mut opts, &floats);
+    crate::script::convert::floatify(&mut opts, &floats);
     // Start from `base` (e.g. the Dr. GRPO defaults) and overlay what the script set.
     let json = serde_json::to_value(&base).map_err(|e| script_err(format!("internal: {e}")))?;
-    let mut merged = match super::convert::from_json(&json)?.try_cast::<Map>() {
+    let mut merged = match crate::script::convert::from_json(&json)?.try_cast::<Map>() {
         Some(m) => m,
         None => return Err(script_err("internal: config is not a map")),
     };
     merged.extend(opts);
-    Ok((super::options(merged, what)?, run))
+    Ok((crate::script::options(merged, what)?, run))
 }
 
 /// Every example with its prompt (the dataset's template applied) tokenized by the model's
@@ -155,24 +154,6 @@ pub fn reward_value(v: Dynamic) -> anyhow::Result<f64> {
     )
 }
 
-/// An evaluation report as a map: `accuracy` (avg@k: mean correctness over all samples), `se` (its standard error over
-/// problems), `per_problem` (each problem's mean correctness), `pass_at_k`, `maj_at_k`, `k`,
-/// `records` (`#{id, correct, answers, responses}` per problem).
-pub fn report_map(r: &EvalReport) -> RhaiResult<Map> {
-    let mut m = Map::new();
-    m.insert("accuracy".into(), (r.accuracy as FLOAT).into());
-    m.insert("se".into(), (r.se as FLOAT).into());
-    m.insert(
-        "per_problem".into(),
-        super::convert::float_array(r.records.iter().map(crate::eval::ProblemRecord::mean)).into(),
-    );
-    m.insert("pass_at_k".into(), (r.pass_at_k as FLOAT).into());
-    m.insert("maj_at_k".into(), (r.maj_at_k as FLOAT).into());
-    m.insert("k".into(), (r.k as rhai::INT).into());
-    m.insert("records".into(), rhai::serde::to_dynamic(&r.records)?);
-    Ok(m)
-}
-
 /// Default GRPO options for [`split_options`].
 pub fn grpo_defaults(dr: bool) -> GrpoConfig {
     if dr {
@@ -185,7 +166,7 @@ pub fn grpo_defaults(dr: bool) -> GrpoConfig {
 use crate::reward::{math_reward, MathRewardConfig};
 use crate::script::progress::progress;
 use crate::script::OrScript;
-use crate::train::run::{train_grpo, RunDir};
+use crate::train::grpo::{train_grpo, RunDir};
 use rhai::FnPtr;
 
 /// One GRPO-family run of `m` under `cfg` (its run keys in `run`, its folder `dir`).
@@ -293,14 +274,12 @@ fn run_seed(
 /// The `train` plugin module.
 #[export_module]
 pub mod train_fns {
-    use super::{encoded, grpo_defaults, report_map, split_options, RunHandle, RUN_KEYS};
-    use crate::eval::{evaluate as eval, EvalConfig, EvalProblem};
-    use crate::reward::MathGrader;
+    use super::{encoded, grpo_defaults, split_options, RunHandle, RUN_KEYS};
+    use crate::script::api::data::DataHandle;
+    use crate::script::api::model::ModelHandle;
     use crate::script::convert::RhaiResult;
-    use crate::script::data_api::DataHandle;
-    use crate::script::model_api::ModelHandle;
     use crate::script::progress::progress;
-    use crate::script::{host, script_err, OrScript};
+    use crate::script::{host, OrScript};
     use crate::train::policy::Policy;
 
     use crate::train::sft::{train_sft, SftConfig};
@@ -464,24 +443,6 @@ pub mod train_fns {
         })
     }
 
-    /// Whether a response's final answer (last `\boxed{}`, `#### x`, `Answer: x`) equals `gold`
-    /// under the math verifier's normalisations.
-    pub fn verify(gold: &str, response: &str) -> bool {
-        crate::reward::is_equivalent(gold, response)
-    }
-
-    /// Whether an already extracted answer equals `gold` (for voted answers).
-    pub fn answer_correct(gold: &str, answer: &str) -> bool {
-        crate::reward::answers_equal(gold, answer)
-    }
-
-    /// The final answer a response gives, or `()` when it gives none.
-    pub fn extract_answer(response: &str) -> Dynamic {
-        crate::reward::extract_answer(response)
-            .map(Dynamic::from)
-            .unwrap_or(Dynamic::UNIT)
-    }
-
     /// The trained model.
     #[rhai_fn(get = "model", pure)]
     pub fn run_model(r: &mut Run) -> ModelHandle {
@@ -499,46 +460,5 @@ pub mod train_fns {
     #[rhai_fn(global, name = "to_string", name = "to_debug", pure)]
     pub fn run_to_string(r: &mut Run) -> String {
         r.summary()
-    }
-
-    /// Scores a model on a dataset: `samples` per problem (k), `temperature` (0 = greedy),
-    /// `top_p`, `max_new_tokens` (256), `seed`, `batch`. Returns `#{accuracy (avg@k), se,
-    /// pass_at_k, maj_at_k, k, records}` (`se`: standard error of `accuracy` over problems);
-    /// each record is `#{id, correct, answers, responses}`.
-    ///
-    /// ```rhai
-    /// let r = evaluate(m, benchmark("math500"), #{ samples: 4, temperature: 0.6 });
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn evaluate(m: ModelHandle, d: DataHandle, opts: Map) -> RhaiResult<Map> {
-        let (cfg, _) = split_options(opts, "evaluate", EvalConfig::default(), &[])?;
-        if d.ds.is_empty() {
-            return Err(script_err(format!(
-                "evaluate: dataset `{}` is empty",
-                d.ds.name
-            )));
-        }
-        let probs: Vec<EvalProblem> = encoded(&m, &d)
-            .or_script()?
-            .into_iter()
-            .map(|(e, prompt_ids)| EvalProblem {
-                id: e.id.clone(),
-                prompt_ids,
-                answer: e.answer.clone(),
-            })
-            .collect();
-        let bar = progress(probs.len() as u64, "evaluate");
-        let report = eval(
-            &m.model,
-            &probs,
-            &cfg,
-            &m.eos_ids(),
-            &|ids| m.decode(ids),
-            &MathGrader,
-            |done, _| bar.set_position(done as u64),
-        )
-        .or_script()?;
-        bar.finish_and_clear();
-        report_map(&report)
     }
 }
