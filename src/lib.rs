@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod backend;
 pub mod data;
 pub mod eval;
+pub mod files;
 pub mod interrupt;
 pub mod model;
 pub mod quickstart;

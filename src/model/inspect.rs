@@ -73,7 +73,7 @@ pub fn write_logits<B: Backend>(path: &Path, ids: &[u32], out: ForwardOutput<B>)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes = safetensors::serialize(views, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    super::load::write_atomic(path, &bytes)
+    crate::files::write_atomic(path, &bytes)
 }
 
 /// What `layerscript logits` runs the model on.

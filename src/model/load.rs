@@ -391,17 +391,9 @@ pub fn save_model<B: Backend>(model: &Qwen<B>, dir: &Path) -> Result<()> {
     let meta = HashMap::from([("format".to_string(), "pt".to_string())]);
     let bytes = safetensors::serialize(views, Some(meta))
         .map_err(|e| anyhow::anyhow!("serialising: {e}"))?;
-    write_atomic(&dir.join("model.safetensors"), &bytes)?;
+    crate::files::write_atomic(&dir.join("model.safetensors"), &bytes)?;
     let config = serde_json::to_string_pretty(&model.config.to_json())?;
-    write_atomic(&dir.join("config.json"), config.as_bytes())
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} into place", path.display()))
+    crate::files::write_atomic(&dir.join("config.json"), config.as_bytes())
 }
 
 #[cfg(test)]

@@ -130,18 +130,6 @@ fn clean_up_tokenization(s: &str) -> String {
         .fold(s.to_string(), |acc, (from, to)| acc.replace(from, to))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, then renames it, so the
-/// file appears complete or not at all.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot move {} to {}", tmp.display(), path.display())
-    })
-}
-
 impl Tokenizer {
     /// Loads `tokenizer.json` and, when present, `tokenizer_config.json`, `chat_template.jinja`
     /// and `generation_config.json` from an HF folder. Errors name the folder or file and say
@@ -396,7 +384,7 @@ impl Tokenizer {
             .iter()
             .map(|(name, bytes)| {
                 let p = dir.join(name);
-                write_atomic(&p, bytes)?;
+                crate::files::write_atomic(&p, bytes)?;
                 Ok(p)
             })
             .collect()

@@ -39,7 +39,7 @@ pub fn verify_command(input: &Path, out: Option<&Path>) -> Result<VerifyStats> {
         Some(path) => {
             let mut buf = Vec::new();
             let s = verify_jsonl(input, &mut buf)?;
-            crate::model::load::write_atomic(path, &buf)?;
+            crate::files::write_atomic(path, &buf)?;
             s
         }
         None => verify_jsonl(input, &mut std::io::stdout().lock())?,

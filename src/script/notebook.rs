@@ -170,7 +170,7 @@ pub fn run_notebook_with(mut ctx: HostContext, path: &Path) -> Result<PathBuf> {
         out.push('\n');
     }
     let out_path = output_path(path);
-    super::api::io::write_atomic(&out_path, out.as_bytes())?;
+    crate::files::write_atomic(&out_path, out.as_bytes())?;
     if let Some(rendered) = failure {
         bail!(
             "{rendered}\n(notebook output written to {})",

@@ -267,7 +267,7 @@ impl Repl {
             md.push_str(&format!("```rhai\n{}\n```\n\n", e.input.trim_end()));
             md.push_str(&output_markdown(&e.result, &dir));
         }
-        super::api::io::write_atomic(path, md.as_bytes())
+        crate::files::write_atomic(path, md.as_bytes())
     }
 
     /// Names for tab completion: functions (with module prefixes), variables and commands.

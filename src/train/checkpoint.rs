@@ -6,7 +6,7 @@ use super::optim::Moments;
 use super::plan::TrainingPlan;
 use super::policy::{snapshot, with_snapshot, Policy, Snapshot};
 use crate::backend::{Compute, Device};
-use crate::model::load::write_atomic;
+use crate::files::write_atomic;
 use crate::model::Qwen;
 use anyhow::{bail, Context, Result};
 use burn::prelude::*;

@@ -1,33 +1,10 @@
-//! Tables and records on disk: CSV (numbers parsed), JSON and JSONL. Every write goes to a
-//! temporary file beside the target and is renamed over it, so a killed run never leaves a
-//! half-written results file.
+//! Tables and records on disk: CSV (numbers parsed), JSON and JSONL. Every write goes through
+//! [`crate::files::write_atomic`], so a killed run never leaves a half-written results file.
 
 use anyhow::{Context, Result};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, FLOAT, INT};
 use std::path::Path;
-
-/// Writes `bytes` to `path` atomically (temp file in the same folder, then rename), creating
-/// missing parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("renaming {} to {}", tmp.display(), path.display())
-    })
-}
 
 /// A CSV cell as a typed value: empty → `()`, then int, float, bool, else string.
 pub fn parse_cell(text: &str) -> Dynamic {
@@ -152,7 +129,7 @@ pub mod io_fns {
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let full = host(&ctx).resolve(path);
         super::csv_text(&rows, &columns)
-            .and_then(|bytes| super::write_atomic(&full, &bytes))
+            .and_then(|bytes| crate::files::write_atomic(&full, &bytes))
             .with_context(|| format!("writing {}", full.display()))
             .or_script()?;
         Ok(full.display().to_string())
@@ -178,7 +155,7 @@ pub mod io_fns {
         let mut text = serde_json::to_string_pretty(&to_json(&value)?)
             .map_err(|e| script_err(format!("cannot write JSON: {e}")))?;
         text.push('\n');
-        super::write_atomic(&full, text.as_bytes()).or_script()?;
+        crate::files::write_atomic(&full, text.as_bytes()).or_script()?;
         Ok(full.display().to_string())
     }
 
@@ -215,12 +192,24 @@ pub mod io_fns {
             text.push_str(&line);
             text.push('\n');
         }
-        super::write_atomic(&full, text.as_bytes()).or_script()?;
+        crate::files::write_atomic(&full, text.as_bytes()).or_script()?;
         Ok(full.display().to_string())
     }
 
     /// Whether a file or folder exists (for resumable sweeps: skip layers already done).
     pub fn file_exists(ctx: NativeCallContext, path: &str) -> bool {
         host(&ctx).resolve(path).exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_from_excel_keeps_its_first_column_name() {
+        let rows = super::read_csv_bytes(b"\xEF\xBB\xBFlayer,score\n3,0.5\n").unwrap();
+        let row = rows[0].clone().cast::<rhai::Map>();
+        assert_eq!(row["layer"].as_int(), Ok(3));
+        assert_eq!(row["score"].as_float(), Ok(0.5));
+        assert_eq!(row.len(), 2);
     }
 }

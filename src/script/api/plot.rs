@@ -289,7 +289,7 @@ pub fn write_chart(
     let mut writer = enc.write_header().context("encoding PNG")?;
     writer.write_image_data(&rgb).context("encoding PNG")?;
     writer.finish().context("encoding PNG")?;
-    super::io::write_atomic(&png_path, &png_bytes)?;
+    crate::files::write_atomic(&png_path, &png_bytes)?;
 
     let mut svg = String::new();
     draw(
@@ -299,7 +299,7 @@ pub fn write_chart(
         x_name,
         y_name,
     )?;
-    super::io::write_atomic(&svg_path, svg.as_bytes())?;
+    crate::files::write_atomic(&svg_path, svg.as_bytes())?;
     Ok(vec![png_path, svg_path])
 }
 

@@ -196,8 +196,8 @@ pub fn write_report(dir: &Path, shards: usize) -> Result<(ScanReport, Vec<std::p
     let runs = read_shards(dir, shards)?;
     let r = report_of(&runs, REPLICATES, BOOT_SEED)
         .with_context(|| format!("the scan in {}", dir.display()))?;
-    super::io::write_atomic(&dir.join("contribution.csv"), &csv_bytes(&r)?)?;
-    super::io::write_atomic(
+    crate::files::write_atomic(&dir.join("contribution.csv"), &csv_bytes(&r)?)?;
+    crate::files::write_atomic(
         &dir.join("scan.json"),
         serde_json::to_string_pretty(&r)?.as_bytes(),
     )?;
