@@ -81,7 +81,7 @@ enum Command {
     /// error and each layer's contribution with its 95% interval to OUT/contribution.csv.
     Quickstart {
         /// Output directory.
-        #[arg(long, default_value = "runs/quickstart")]
+        #[arg(long, default_value = "runs/scan")]
         out: PathBuf,
         /// Script parameters (`steps`, `k`, `layers`, `seeds`), as for `run`.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = layerscript::script::runner::parse_set)]

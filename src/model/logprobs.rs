@@ -74,7 +74,7 @@ pub fn token_logprobs<B: Backend>(
 }
 
 /// [`token_logprobs`] plus the per-token entropy `[B, C]` of the policy's distribution (for
-/// metrics; it shares the log-softmax).
+/// metrics, detached; it shares the log-softmax).
 pub fn token_logprobs_with_entropy<B: Backend>(
     model: &Qwen<B>,
     batch: &PackedBatch,
@@ -82,12 +82,11 @@ pub fn token_logprobs_with_entropy<B: Backend>(
 ) -> (Tensor<B, 2>, Tensor<B, 2>) {
     let mut entropy = None;
     let lp = completion_log_softmax(model, batch, temperature, |lsm, targets| {
-        entropy = Some(
-            (lsm.clone().exp() * lsm.clone())
-                .sum_dim(2)
-                .squeeze_dim::<2>(2)
-                .neg(),
-        );
+        // Detached: the entropy is a metric, and keeping it out of the autodiff graph leaves the
+        // backward pass exactly that of `token_logprobs` (on wgpu with fusion, an attached
+        // entropy branch changed the gradients).
+        let l = lsm.clone().detach();
+        entropy = Some((l.clone().exp() * l).sum_dim(2).squeeze_dim::<2>(2).neg());
         lsm.gather(2, targets).squeeze_dim::<2>(2)
     });
     (lp, entropy.expect("closure ran"))

@@ -2,7 +2,8 @@
 
 mod cli; // the binary: piped REPL, run errors and shards, verify
 mod fixtures; // reading the HF reference fixtures
-mod grpo_parity; // TRL GRPOTrainer loss and gradient parity
+mod grpo_formula_parity; // TRL GRPOTrainer parity of the loss formulas (every backend)
+mod grpo_parity; // TRL GRPOTrainer parity through the trainer (loss, gradients, metrics)
 mod model_io; // loading errors, save/load round trip, random models
 mod parity; // HF transformers parity on every fixture model
 mod toy_rl; // the paper scripts end to end on the toy: RL raises held-out accuracy

@@ -138,6 +138,16 @@ fn check_prompt(
             "{} (cache {use_cache})",
             what("greedy tokens")
         );
+        // The batch-1 decode path's own log-probs (one-row `[1, V]` logits per step, the shapes
+        // burn's fusion bug #5122 gets wrong on GPUs) equal the teacher-forced ones of the same
+        // tokens, which the HF log-prob check below pins.
+        let forced = completion_logprobs(model, &[ids.clone()], &[want.clone()]).unwrap();
+        assert_close(
+            &what(&format!("batch-1 decode log-probs (cache {use_cache})")),
+            &got[0].logprobs,
+            &forced[0].iter().map(|&x| x as f64).collect::<Vec<_>>(),
+            TOL,
+        );
     }
     // Teacher-forced log-probs of the given continuation.
     let cont = ids_of(&p["continuation_ids"]);
