@@ -2,7 +2,7 @@
 //! directly — loss within 1e-5, gradient norms of the recorded layer and of the whole model within
 //! 1e-4 relative. `grpo_parity` drives the same reference through the trainer's own update path.
 
-use super::grpo_parity::{reference_path, rows_f32};
+use super::grpo_parity::{ids_rows, model_dir, reference_path, rows_f32};
 use layerscript::backend::{Device, Train};
 use layerscript::model::load_model;
 use layerscript::model::logprobs::{token_logprobs, PackedBatch};
@@ -25,29 +25,14 @@ fn tensor2(rows: &[Vec<f32>], c: usize, dev: &Device) -> burn::tensor::Tensor<Tr
 fn trl_grpo_loss_and_gradients() {
     let path = reference_path();
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    // model_dir is relative to the fixtures root (the folder holding grpo/).
-    let root = path.parent().unwrap().parent().unwrap();
-    let model_dir = root.join(r["model_dir"].as_str().unwrap());
+    let model_dir = model_dir(&path, &r);
     let dev = Device::default();
     let base = load_model::<Train>(&model_dir, &dev).unwrap();
     let plan = TrainingPlan::full(base.num_layers());
-    let ids = |v: &Value| -> Vec<Vec<u32>> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_u64().unwrap() as u32)
-                    .collect()
-            })
-            .collect()
-    };
     let (prompts, completions, masks) = (
-        ids(&r["prompt_ids"]),
-        ids(&r["completion_ids"]),
-        ids(&r["completion_mask"]),
+        ids_rows(&r["prompt_ids"]),
+        ids_rows(&r["completion_ids"]),
+        ids_rows(&r["completion_mask"]),
     );
     let (old, refp, adv) = (
         rows_f32(&r["old_per_token_logps"]),

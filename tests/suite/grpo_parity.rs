@@ -21,6 +21,28 @@ pub(crate) fn reference_path() -> PathBuf {
         })
 }
 
+/// The reference's model folder (`model_dir` is relative to the fixtures root, the folder
+/// holding grpo/).
+pub(crate) fn model_dir(path: &Path, r: &Value) -> PathBuf {
+    let root = path.parent().unwrap().parent().unwrap();
+    root.join(r["model_dir"].as_str().unwrap())
+}
+
+/// Rows of token ids.
+pub(crate) fn ids_rows(v: &Value) -> Vec<Vec<u32>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as u32)
+                .collect()
+        })
+        .collect()
+}
+
 pub(crate) fn rows_f32(v: &Value) -> Vec<Vec<f32>> {
     v.as_array()
         .unwrap()
@@ -43,28 +65,13 @@ pub(crate) fn rows_f32(v: &Value) -> Vec<Vec<f32>> {
 fn trl_grpo_loss_gradients_and_metrics_through_the_trainer() {
     let path = reference_path();
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    // model_dir is relative to the fixtures root (the folder holding grpo/).
-    let root = path.parent().unwrap().parent().unwrap();
-    let model_dir = root.join(r["model_dir"].as_str().unwrap());
+    let model_dir = model_dir(&path, &r);
     let dev = Device::default();
     let base = load_model::<Compute>(&model_dir, &dev).unwrap();
-    let ids = |v: &Value| -> Vec<Vec<u32>> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_u64().unwrap() as u32)
-                    .collect()
-            })
-            .collect()
-    };
     let (prompt_rows, completions, masks) = (
-        ids(&r["prompt_ids"]),
-        ids(&r["completion_ids"]),
-        ids(&r["completion_mask"]),
+        ids_rows(&r["prompt_ids"]),
+        ids_rows(&r["completion_ids"]),
+        ids_rows(&r["completion_mask"]),
     );
     let floats = |v: &Value| -> Vec<f64> {
         v.as_array()
