@@ -82,9 +82,8 @@ pub fn token_logprobs_with_entropy<B: Backend>(
 ) -> (Tensor<B, 2>, Tensor<B, 2>) {
     let mut entropy = None;
     let lp = completion_log_softmax(model, batch, temperature, |lsm, targets| {
-        // Detached: the entropy is a metric, and keeping it out of the autodiff graph leaves the
-        // backward pass exactly that of `token_logprobs` (on wgpu with fusion, an attached
-        // entropy branch changed the gradients).
+        // Detached: the entropy is a metric, so it stays out of the autodiff graph and the
+        // backward pass is exactly that of `token_logprobs`.
         let l = lsm.clone().detach();
         entropy = Some((l.clone().exp() * l).sum_dim(2).squeeze_dim::<2>(2).neg());
         lsm.gather(2, targets).squeeze_dim::<2>(2)

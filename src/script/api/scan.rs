@@ -208,9 +208,8 @@ pub fn write_report(dir: &Path, shards: usize) -> Result<(ScanReport, Vec<std::p
 /// A report as the map scripts see: `table` (rows of contribution.csv as maps), `defined`,
 /// `message` (why ℓ is undefined, or ""), `base`, `full`, `gain`, `gain_lo`, `gain_hi`, `text`.
 pub fn report_map(r: &ScanReport) -> Result<rhai::Map> {
-    let mut table = rhai::Array::new();
-    let rows = super::io::read_csv_bytes(&csv_bytes(r)?)?;
-    table.extend(rows);
+    // The rows exactly as `read_csv("contribution.csv")` gives them.
+    let table = super::io::read_csv_bytes(&csv_bytes(r)?)?;
     let mut m = rhai::Map::new();
     m.insert("table".into(), table.into());
     m.insert("defined".into(), r.undefined.is_none().into());
